@@ -1,0 +1,3 @@
+"""sealvalid: benchmark validity for crowd-vote leaderboards."""
+
+__version__ = "0.1.0"

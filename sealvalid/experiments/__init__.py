@@ -1,0 +1,1 @@
+"""Experiments: configured studies written to disk with a manifest."""

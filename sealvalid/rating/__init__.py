@@ -1,0 +1,41 @@
+"""Rating engine: Bradley–Terry, Elo, intervals, style control, segment boards (numpy/scipy core,
+no PyMC import on this path)."""
+
+from sealvalid.rating.board import (
+    BOARD_COLUMNS,
+    INTERVAL_METHODS,
+    Leaderboard,
+    board_from_fit,
+    rank_from_intervals,
+    ranks_from_bootstrap,
+    rate,
+)
+from sealvalid.rating.bt import BradleyTerry, DisconnectedGraphError, NotFittedError, parse_anchor
+from sealvalid.rating.cells import Cells, aggregate_pairs
+from sealvalid.rating.elo import online_elo, permutation_elo
+from sealvalid.rating.segments import SegmentBoards, compare_segments, segment_boards
+from sealvalid.rating.style import StyleBT, style_control, style_features
+
+__all__ = [
+    "BOARD_COLUMNS",
+    "INTERVAL_METHODS",
+    "BradleyTerry",
+    "Cells",
+    "DisconnectedGraphError",
+    "Leaderboard",
+    "NotFittedError",
+    "SegmentBoards",
+    "StyleBT",
+    "aggregate_pairs",
+    "board_from_fit",
+    "compare_segments",
+    "online_elo",
+    "parse_anchor",
+    "permutation_elo",
+    "rank_from_intervals",
+    "ranks_from_bootstrap",
+    "rate",
+    "segment_boards",
+    "style_control",
+    "style_features",
+]
