@@ -271,57 +271,82 @@ def _date_column(s: pd.Series, n: int) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------
-# parsing helpers
+# parsing helpers (plain Python over small tables: faster than many small pandas calls)
 
 
-def _numbers(values: pd.Series, *, column: str, path: Path, percent: bool = False) -> np.ndarray:
-    """Parse a column of cells to float; missing markers become NaN, anything else is an error."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype="float64", na_value=np.nan)
-    s = values.astype("str").where(values.notna(), "").str.strip()
-    if percent:
-        s = s.str.removesuffix("%").str.strip()
-    missing = s.str.casefold().isin(MISSING_TOKENS)
-    x = pd.to_numeric(s.where(~missing), errors="coerce")
-    bad = (x.isna() & ~missing).to_numpy()
-    if bad.any():
-        raise VoteTableError(
-            f"{path.name}: column {column!r} has {int(bad.sum())} of {len(s)} non-numeric cells "
-            f"(e.g. {_examples(s[bad].tolist())}); allowed: numbers or a missing marker "
-            f"{sorted(MISSING_TOKENS)}"
-        )
-    return x.to_numpy(dtype="float64", na_value=np.nan)
+class _Raw(dict):
+    """Columns of a parsed file: name -> object array of stripped cells; ``n`` rows."""
+
+    n: int = 0
+
+    def take(self, rows: np.ndarray) -> _Raw:
+        out = _Raw({k: v[rows] for k, v in self.items()})
+        out.n = len(rows)
+        return out
 
 
-def _scaled_by_100(values: pd.Series, *, column: str, path: Path) -> np.ndarray:
-    """Parse decimal fractions and scale them exactly by 100 (``"0.864"`` -> ``86.4``)."""
-    x = _numbers(values, column=column, path=path)
-    out = np.full(len(x), np.nan)
-    cells = values.astype("str").str.strip().to_numpy()
-    for i in np.flatnonzero(np.isfinite(x)):
+def _cells(values: object) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object, na_value=None)
+    return np.asarray(values, dtype=object)
+
+
+def _bad_cells(path: Path, column: str, bad: list, n: int, allowed: str) -> VoteTableError:
+    return VoteTableError(
+        f"{path.name}: column {column!r} has {len(bad)} of {n} cells that are not {allowed} "
+        f"(e.g. {_examples(bad)}); missing markers {sorted(MISSING_TOKENS)} are dropped"
+    )
+
+
+def _numbers(values: object, *, column: str, path: Path, percent: bool = False,
+             scale100: bool = False) -> np.ndarray:
+    """Parse cells to float: a missing marker becomes NaN (no row), anything else is an error.
+
+    ``percent`` strips a trailing ``%``; ``scale100`` multiplies by 100 exactly in decimal
+    (``"0.864"`` -> ``86.4``, not ``86.39999999999999``).
+    """
+    if isinstance(values, pd.Series) and pd.api.types.is_float_dtype(values.dtype):
+        x = values.to_numpy(dtype="float64", na_value=np.nan)
+        return x * 100.0 if scale100 else x
+    cells = _cells(values)
+    out = np.full(len(cells), np.nan)
+    bad = []
+    for i, cell in enumerate(cells):
+        if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+            continue
+        s = str(cell).strip()
+        if percent:
+            s = s.removesuffix("%").strip()
+        if s.casefold() in MISSING_TOKENS:
+            continue
         try:
-            out[i] = float(Decimal(cells[i]).scaleb(2))
-        except InvalidOperation:  # pragma: no cover - _numbers already accepted the cell
-            out[i] = x[i] * 100.0
+            out[i] = float(Decimal(s).scaleb(2)) if scale100 else float(s)
+        except (ValueError, InvalidOperation):
+            bad.append(s)
+    if bad:
+        raise _bad_cells(path, column, bad, len(cells), "numbers")
     return out
 
 
 _CI_RE = re.compile(r"^\+\s*(\d+(?:\.\d+)?)\s*/\s*-\s*(\d+(?:\.\d+)?)$")
 
 
-def _plus_minus(values: pd.Series, *, column: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _plus_minus(values: object, *, column: str, path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Parse LMArena ``"+3/-4"`` interval cells into (plus, minus) arrays."""
-    s = values.astype("str").where(values.notna(), "").str.strip()
-    missing = s.str.casefold().isin(MISSING_TOKENS).to_numpy()
-    parts = s.str.extract(_CI_RE)
-    plus = pd.to_numeric(parts[0]).to_numpy(dtype="float64", na_value=np.nan)
-    minus = pd.to_numeric(parts[1]).to_numpy(dtype="float64", na_value=np.nan)
-    bad = np.isnan(plus) & ~missing
-    if bad.any():
-        raise VoteTableError(
-            f"{path.name}: column {column!r} has {int(bad.sum())} of {len(s)} cells that are not "
-            f"'+a/-b' intervals (e.g. {_examples(s[bad].tolist())}); allowed: '+a/-b' or missing"
-        )
+    cells = _cells(values)
+    plus, minus = np.full(len(cells), np.nan), np.full(len(cells), np.nan)
+    bad = []
+    for i, cell in enumerate(cells):
+        s = "" if cell is None else str(cell).strip()
+        if s.casefold() in MISSING_TOKENS:
+            continue
+        m = _CI_RE.match(s)
+        if m is None:
+            bad.append(s)
+        else:
+            plus[i], minus[i] = float(m[1]), float(m[2])
+    if bad:
+        raise _bad_cells(path, column, bad, len(cells), "'+a/-b' intervals")
     return plus, minus
 
 
@@ -338,13 +363,40 @@ def _date_from_name(path: Path) -> pd.Timestamp:
     return pd.NaT
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """All cells as stripped-later strings; no NA conversion (missing markers are ours)."""
-    df = pd.read_csv(
-        path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig",
-        skip_blank_lines=True,
-    )
-    return df.fillna("")  # ragged rows (fewer fields than the header) pad with NaN
+def _dt64(date: object) -> np.datetime64:
+    ts = pd.Timestamp(date) if date is not None else pd.NaT
+    return np.datetime64("NaT", "ns") if ts is pd.NaT else ts.to_datetime64().astype("<M8[ns]")
+
+
+def _dates(values: object, *, fmt: str, column: str, path: Path) -> np.ndarray:
+    cells = pd.Series(_cells(values), dtype=object)
+    out = pd.to_datetime(cells, format=fmt, errors="coerce")
+    bad = (out.isna() & cells.notna()).to_numpy()
+    if bad.any():
+        raise _bad_cells(path, column, cells[bad].tolist(), len(cells), f"dates ({fmt})")
+    return out.to_numpy(dtype="datetime64[ns]")
+
+
+def _read_csv(path: Path) -> _Raw:
+    """Parse a CSV into stripped string columns; short rows are padded as missing."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = [r for r in csv.reader(fh) if any(c.strip() for c in r)]
+    if not rows:
+        raise VoteTableError(f"{path.name}: empty file (no header)")
+    header = [c.strip() for c in rows[0]]
+    body = rows[1:]
+    width = len(header)
+    long = [i + 2 for i, r in enumerate(body) if len(r) > width]
+    if long:
+        raise VoteTableError(
+            f"{path.name}: {len(long)} rows have more fields than the header's {width} "
+            f"(rows {long[:5]})"
+        )
+    grid = np.array([[c.strip() for c in r] + [""] * (width - len(r)) for r in body],
+                    dtype=object).reshape(len(body), width)
+    raw = _Raw({name: grid[:, j] for j, name in enumerate(header)})
+    raw.n = len(body)
+    return raw
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -353,56 +405,67 @@ def _csv_header(path: Path) -> list[str]:
     return [c.strip() for c in row]
 
 
-def _category(values: pd.Series | np.ndarray | list) -> np.ndarray:
-    s = pd.Series(values, dtype="str").str.strip()
-    return s.where(s.str.casefold() != "full", OVERALL).to_numpy()
-
-
-def _assemble(
-    ids: pd.DataFrame, metrics: dict[str, np.ndarray], *, path: Path
-) -> pd.DataFrame:
-    """Long frame from per-row identifiers and per-metric value arrays (NaN = no row).
-
-    ``ids`` has columns source, board, category, model, date (one row per source row). Rows
-    with an empty model name must carry no values (they are dropped); otherwise it is an error.
-    """
-    ids = ids.reset_index(drop=True)
-    model = ids["model"].astype("str").str.strip()
-    no_name = (model == "").to_numpy() | ids["model"].isna().to_numpy()
-    pieces = []
-    for metric, values in metrics.items():
-        if metric not in METRICS:  # pragma: no cover - a programming error in a reader
-            raise KeyError(f"reader produced unknown metric {metric!r}")
-        v = np.asarray(values, dtype="float64")
-        keep = ~np.isnan(v)
-        orphan = keep & no_name
-        if orphan.any():
-            raise VoteTableError(
-                f"{path.name}: {int(orphan.sum())} rows carry {metric!r} values but no model name"
-            )
-        part = ids.loc[keep, ["source", "board", "category", "date"]].copy()
-        part["model"] = model[keep].to_numpy()
-        part["metric"] = metric
-        part["value"] = v[keep]
-        pieces.append(part)
-    if not pieces:
-        return pd.DataFrame(columns=list(BOARD_COLUMNS))
-    out = pd.concat(pieces, ignore_index=True)
-    return out[list(BOARD_COLUMNS)]
-
-
-def _ids(n: int, *, source: str, board, category=OVERALL, model, date) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "source": np.full(n, source, dtype=object),
-            "board": board if not isinstance(board, str) else np.full(n, board, dtype=object),
-            "category": category
-            if not isinstance(category, str)
-            else np.full(n, category, dtype=object),
-            "model": model,
-            "date": [date] * n if np.ndim(date) == 0 else date,
-        }
+def _category(values: object) -> np.ndarray:
+    return np.array(
+        [OVERALL if str(c).strip().casefold() == "full" else str(c).strip()
+         for c in _cells(values)],
+        dtype=object,
     )
+
+
+def _column(value: object, n: int) -> np.ndarray:
+    if isinstance(value, str):
+        return np.full(n, value, dtype=object)
+    return _cells(value)
+
+
+def _ids(n: int, *, source: str, board: object, model: object, date: object,
+         category: object = OVERALL) -> dict[str, np.ndarray]:
+    """Per-source-row identifiers (scalars are broadcast)."""
+    if np.ndim(date) == 0:
+        dates = np.full(n, _dt64(date), dtype="datetime64[ns]")
+    else:
+        dates = np.asarray(date, dtype="datetime64[ns]")
+    return {
+        "source": _column(source, n),
+        "board": _column(board, n),
+        "category": _column(category, n),
+        "model": np.array(["" if m is None else str(m).strip() for m in _cells(model)],
+                          dtype=object),
+        "date": dates,
+    }
+
+
+def _assemble(ids: dict[str, np.ndarray], metrics: dict[str, np.ndarray], *,
+              path: Path) -> pd.DataFrame:
+    """Long frame: one row per (source row, metric) whose value is not NaN.
+
+    Rows without a model name must carry no values (e.g. a trailing blank line); otherwise it
+    is an error.
+    """
+    names = list(metrics)
+    for m in names:
+        if m not in METRICS:  # pragma: no cover - a programming error in a reader
+            raise KeyError(f"reader produced unknown metric {m!r}")
+    n = len(ids["model"])
+    values = (np.column_stack([np.asarray(metrics[m], dtype="float64") for m in names])
+              if names else np.empty((n, 0)))
+    keep = ~np.isnan(values)
+    orphan = keep.any(axis=1) & (ids["model"] == "")
+    if orphan.any():
+        raise VoteTableError(
+            f"{path.name}: {int(orphan.sum())} rows carry values but no model name"
+        )
+    row, col = np.nonzero(keep)
+    return pd.DataFrame({
+        "source": ids["source"][row],
+        "board": ids["board"][row],
+        "category": ids["category"][row],
+        "model": ids["model"][row],
+        "date": ids["date"][row],
+        "metric": np.asarray(names, dtype=object)[col],
+        "value": values[row, col],
+    })
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,29 +474,27 @@ def _ids(n: int, *, source: str, board, category=OVERALL, model, date) -> pd.Dat
 
 def _read_lmsys_table(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    model_col = "key" if "key" in raw.columns else "Model"
-    ids = _ids(len(raw), source="lmsys_table", board="text", model=raw[model_col].to_numpy(),
+    model_col = "key" if "key" in raw else "Model"
+    ids = _ids(raw.n, source="lmsys_table", board="text", model=raw[model_col],
                date=_date_from_name(path))
     metrics: dict[str, np.ndarray] = {}
-    cols = {c.strip(): c for c in raw.columns}
-    if "Arena Elo rating" in cols:
-        metrics["rating"] = _numbers(raw[cols["Arena Elo rating"]], column="Arena Elo rating",
+    if "Arena Elo rating" in raw:
+        metrics["rating"] = _numbers(raw["Arena Elo rating"], column="Arena Elo rating",
                                      path=path)
-    if "MT-bench (score)" in cols:
-        metrics["mt_bench"] = _numbers(raw[cols["MT-bench (score)"]], column="MT-bench (score)",
+    if "MT-bench (score)" in raw:
+        metrics["mt_bench"] = _numbers(raw["MT-bench (score)"], column="MT-bench (score)",
                                        path=path)
-    if "MT-bench (win rate %)" in cols:
+    if "MT-bench (win rate %)" in raw:
         metrics["mt_bench_win_rate"] = _numbers(
-            raw[cols["MT-bench (win rate %)"]], column="MT-bench (win rate %)", path=path,
-            percent=True,
+            raw["MT-bench (win rate %)"], column="MT-bench (win rate %)", path=path, percent=True
         )
-    if "MMLU" in cols:
-        metrics["mmlu"] = _scaled_by_100(raw[cols["MMLU"]], column="MMLU", path=path)
+    if "MMLU" in raw:
+        metrics["mmlu"] = _numbers(raw["MMLU"], column="MMLU", path=path, scale100=True)
     return _assemble(ids, metrics, path=path)
 
 
 def _split_lmarena_category(name: str) -> tuple[str, str]:
-    """``text_hard_6_style_control`` -> (``text-style-control``, ``hard_6``)."""
+    """Split ``text_hard_6_style_control`` into (``text-style-control``, ``hard_6``)."""
     family, _, rest = name.partition("_")
     board = family
     if rest.endswith("_style_control"):
@@ -450,31 +511,30 @@ def _read_lmsys_elo_data(path: Path) -> pd.DataFrame:
         raise VoteTableError(
             f"{path.name}: expected a JSON list of objects with keys {sorted(need)}"
         )
-    raw = pd.DataFrame(data)
-    split = [_split_lmarena_category(str(c)) for c in raw["category"]]
+    split = [_split_lmarena_category(str(r["category"])) for r in data]
     ids = _ids(
-        len(raw), source="lmsys_elo_data", board=[b for b, _ in split],
-        category=_category([c for _, c in split]), model=raw["max_model"].astype(str).to_numpy(),
-        date=pd.to_datetime(raw["date"], format="%Y-%m-%d").to_numpy(),
+        len(data), source="lmsys_elo_data", board=[b for b, _ in split],
+        category=_category([c for _, c in split]), model=[r["max_model"] for r in data],
+        date=_dates([r["date"] for r in data], fmt="%Y-%m-%d", column="date", path=path),
     )
-    return _assemble(ids, {"rating": _numbers(raw["max_elo"], column="max_elo", path=path)},
-                     path=path)
+    rating = _numbers([r["max_elo"] for r in data], column="max_elo", path=path)
+    return _assemble(ids, {"rating": rating}, path=path)
 
 
-def _arena_metrics(raw: pd.DataFrame, path: Path) -> dict[str, np.ndarray]:
+def _arena_metrics(raw: _Raw, path: Path) -> dict[str, np.ndarray]:
     """Parse the rating, interval, votes and rank columns shared by LMArena CSV exports."""
-    rating_col = "arena_score" if "arena_score" in raw.columns else "arena_elo"
+    rating_col = "arena_score" if "arena_score" in raw else "arena_elo"
     rating = _numbers(raw[rating_col], column=rating_col, path=path)
     metrics = {"rating": rating}
-    if "95_pct_ci" in raw.columns:
+    if "95_pct_ci" in raw:
         plus, minus = _plus_minus(raw["95_pct_ci"], column="95_pct_ci", path=path)
         metrics["rating_lower"] = rating - minus
         metrics["rating_upper"] = rating + plus
-    if "votes" in raw.columns:
+    if "votes" in raw:
         metrics["n_votes"] = _numbers(raw["votes"], column="votes", path=path)
-    if "rank" in raw.columns:
+    if "rank" in raw:
         metrics["rank"] = _numbers(raw["rank"], column="rank", path=path)
-    if "rank_stylectrl" in raw.columns:
+    if "rank_stylectrl" in raw:
         metrics["rank_style_control"] = _numbers(raw["rank_stylectrl"], column="rank_stylectrl",
                                                  path=path)
     return metrics
@@ -484,7 +544,7 @@ def _read_lmarena_csv(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
     m = re.match(r"lmarena_([a-z]+)", path.stem)
     board = m[1] if m else "text"  # lmsys.csv history is the text board
-    ids = _ids(len(raw), source="lmarena_csv", board=board, model=raw["model"].to_numpy(),
+    ids = _ids(raw.n, source="lmarena_csv", board=board, model=raw["model"],
                date=_date_from_name(path))
     return _assemble(ids, _arena_metrics(raw, path), path=path)
 
@@ -506,59 +566,55 @@ _OPENLLM_V2 = {
 
 def _read_lmarena_openllm(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    if "model_average_score" in raw.columns:
-        board, bench, avg = "open_llm_v2", _OPENLLM_V2, "model_average_score"
+    if "model_average_score" in raw:
+        board, bench, avg_col = "open_llm_v2", _OPENLLM_V2, "model_average_score"
     else:
-        board, bench, avg = "open_llm_v1", _OPENLLM_V1, "average"
+        board, bench, avg_col = "open_llm_v1", _OPENLLM_V1, "average"
     # One arena model can match several Open LLM submissions (precisions, re-uploads, forks):
     # keep the official provider's submission when flagged, then the best average, then the
     # first in file order.
-    order = pd.DataFrame({
-        "key": raw["key"].str.strip(),
-        "official": raw.get("features_is_official_provider", pd.Series("", index=raw.index))
-        .str.strip().str.upper().eq("TRUE"),
-        "avg": _numbers(raw[avg], column=avg, path=path),
-        "pos": np.arange(len(raw)),
-    })
-    order = order.sort_values(["key", "official", "avg", "pos"],
-                              ascending=[True, False, False, True], na_position="last")
-    chosen = np.sort(order.drop_duplicates("key")["pos"].to_numpy())
-    raw = raw.iloc[chosen].reset_index(drop=True)
-    ids = _ids(len(raw), source="lmarena_openllm", board=board, model=raw["key"].to_numpy(),
+    avg = _numbers(raw[avg_col], column=avg_col, path=path)
+    official = raw.get("features_is_official_provider", np.full(raw.n, "", dtype=object))
+    best: dict[str, tuple] = {}
+    for i, key in enumerate(raw["key"]):
+        rank = (str(official[i]).upper() == "TRUE", -np.inf if np.isnan(avg[i]) else avg[i], -i)
+        if key not in best or rank > best[key]:
+            best[key] = rank
+    raw = raw.take(np.sort([-r[2] for r in best.values()]))
+    ids = _ids(raw.n, source="lmarena_openllm", board=board, model=raw["key"],
                date=_date_from_name(path))
     metrics = _arena_metrics(raw, path)
     for col, metric in bench.items():
-        if col in raw.columns:
+        if col in raw:
             metrics[metric] = _numbers(raw[col], column=col, path=path)
     return _assemble(ids, metrics, path=path)
 
 
 def _read_lmarena_category(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    style = raw["style_control"].str.strip().str.casefold()
-    bad = ~style.isin(["true", "false"])
+    style = np.array([s.casefold() for s in raw["style_control"]], dtype=object)
+    bad = ~np.isin(style, ["true", "false"])
     if bad.any():
-        raise VoteTableError(
-            f"{path.name}: column 'style_control' has {int(bad.sum())} of {len(raw)} cells "
-            f"(e.g. {_examples(raw.loc[bad, 'style_control'].tolist())}); allowed: True, False"
-        )
-    board = np.where(style == "true", "text-style-control", "text")
-    ids = _ids(len(raw), source="lmarena_category", board=board,
-               category=_category(raw["category"]), model=raw["model_name"].to_numpy(),
+        raise _bad_cells(path, "style_control", list(raw["style_control"][bad]), raw.n,
+                         "True / False")
+    board = np.where(style == "true", "text-style-control", "text").astype(object)
+    ids = _ids(raw.n, source="lmarena_category", board=board,
+               category=_category(raw["category"]), model=raw["model_name"],
                date=_date_from_name(path))
-    rank = _numbers(raw["final_ranking"], column="final_ranking", path=path)
-    rank[rank <= 0] = np.nan  # 0 marks deprecated models, which the board does not rank
     metrics = {
         "rating": _numbers(raw["rating"], column="rating", path=path),
         "rating_lower": _numbers(raw["rating_q025"], column="rating_q025", path=path),
         "rating_upper": _numbers(raw["rating_q975"], column="rating_q975", path=path),
     }
-    if "variance" in raw.columns:
+    if "variance" in raw:
         metrics["rating_variance"] = _numbers(raw["variance"], column="variance", path=path)
-    if "num_battles" in raw.columns:
+    if "num_battles" in raw:
         metrics["n_votes"] = _numbers(raw["num_battles"], column="num_battles", path=path)
-    metrics["rank"] = rank
-    if "final_ranking_deprecated" in raw.columns:
+    if "final_ranking" in raw:
+        rank = _numbers(raw["final_ranking"], column="final_ranking", path=path)
+        rank[rank <= 0] = np.nan  # 0 marks deprecated models, which the board does not rank
+        metrics["rank"] = rank
+    if "final_ranking_deprecated" in raw:
         metrics["rank_with_deprecated"] = _numbers(
             raw["final_ranking_deprecated"], column="final_ranking_deprecated", path=path
         )
@@ -566,24 +622,27 @@ def _read_lmarena_category(path: Path) -> pd.DataFrame:
 
 
 def _read_lmarena_category_history(path: Path) -> pd.DataFrame:
+    metric_cols = ("rating", "rating_q025", "rating_q975")
     raw = pd.read_csv(
         path, encoding="utf-8-sig", keep_default_na=False,
-        na_values={c: [t for t in MISSING_TOKENS] + ["-"] for c in
-                   ("rating", "rating_q025", "rating_q975")},
-        dtype={"snapshot_commit": str, "snapshot_date": str, "leaderboard": str,
-               "category": str, "model": str},
+        na_values={c: sorted(MISSING_TOKENS | {"-", "N/A", "NA", "NaN"}) for c in metric_cols},
+        dtype={"snapshot_commit": object, "snapshot_date": object, "leaderboard": object,
+               "category": object, "model": object},
     )
     # Several commits can share a date. The file lists snapshots newest first, so the first
     # commit of each (leaderboard, date) is that day's final board; the others are superseded.
     first = raw.groupby(["leaderboard", "snapshot_date"], sort=False)["snapshot_commit"]
     keep = (raw["snapshot_commit"] == first.transform("first")).to_numpy()
-    superseded = sorted(set(raw.loc[~keep, "snapshot_commit"]))
+    superseded = sorted(set(
+        raw.loc[~keep, ["leaderboard", "snapshot_date", "snapshot_commit"]]
+        .itertuples(index=False, name=None)
+    ))
     raw = raw.loc[keep].reset_index(drop=True)
+    boards = [str(b).strip().removeprefix("leaderboard-") for b in raw["leaderboard"]]
     ids = _ids(
-        len(raw), source="lmarena_category",
-        board=raw["leaderboard"].str.strip().str.removeprefix("leaderboard-").to_numpy(),
-        category=_category(raw["category"]), model=raw["model"].to_numpy(),
-        date=pd.to_datetime(raw["snapshot_date"], format="%Y-%m-%d").to_numpy(),
+        len(raw), source="lmarena_category", board=np.array(boards, dtype=object),
+        category=_category(raw["category"]), model=raw["model"],
+        date=_dates(raw["snapshot_date"], fmt="%Y-%m-%d", column="snapshot_date", path=path),
     )
     out = _assemble(ids, {
         "rating": _numbers(raw["rating"], column="rating", path=path),
@@ -597,9 +656,9 @@ def _read_lmarena_category_history(path: Path) -> pd.DataFrame:
 def _read_lmarena_category_json(path: Path) -> pd.DataFrame:
     data = _load_json(path)
     board = path.stem.removeprefix("leaderboard-")
-    rows: list[tuple[str, str, object, object, object]] = []
     if not isinstance(data, dict):
         raise VoteTableError(f"{path.name}: expected a JSON object {{category: {{model: ...}}}}")
+    rows: list[tuple[str, str, object, object, object]] = []
     for cat, models in data.items():
         if not isinstance(models, dict):
             raise VoteTableError(
@@ -613,29 +672,21 @@ def _read_lmarena_category_json(path: Path) -> pd.DataFrame:
                 )
             rows.append((cat, model, rec.get("rating"), rec.get("rating_q025"),
                          rec.get("rating_q975")))
-    raw = pd.DataFrame(rows, columns=["category", "model", "rating", "q025", "q975"],
-                       dtype=object)
-    ids = _ids(len(raw), source="lmarena_category", board=board,
-               category=_category(raw["category"]), model=raw["model"].to_numpy(),
-               date=_date_from_name(path))
+    cat, model, rating, lo, hi = (list(c) for c in zip(*rows, strict=True)) if rows else (
+        [], [], [], [], [])
+    ids = _ids(len(rows), source="lmarena_category", board=board, category=_category(cat),
+               model=model, date=_date_from_name(path))
     return _assemble(ids, {
-        "rating": _numbers(raw["rating"], column="rating", path=path),
-        "rating_lower": _numbers(raw["q025"], column="rating_q025", path=path),
-        "rating_upper": _numbers(raw["q975"], column="rating_q975", path=path),
+        "rating": _numbers(rating, column="rating", path=path),
+        "rating_lower": _numbers(lo, column="rating_q025", path=path),
+        "rating_upper": _numbers(hi, column="rating_q975", path=path),
     }, path=path)
 
 
 def _read_arena_elo_history(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    date = pd.to_datetime(raw["date"].str.strip(), format="%Y%m%d", errors="coerce")
-    bad = date.isna().to_numpy()
-    if bad.any():
-        raise VoteTableError(
-            f"{path.name}: column 'date' has {int(bad.sum())} of {len(raw)} cells that are not "
-            f"YYYYMMDD dates (e.g. {_examples(raw.loc[bad, 'date'].tolist())})"
-        )
-    ids = _ids(len(raw), source="arena_elo_history", board="text",
-               model=raw["key"].to_numpy(), date=date.to_numpy())
+    ids = _ids(raw.n, source="arena_elo_history", board="text", model=raw["key"],
+               date=_dates(raw["date"], fmt="%Y%m%d", column="date", path=path))
     return _assemble(ids, {"rating": _numbers(raw["rating"], column="rating", path=path)},
                      path=path)
 
@@ -650,14 +701,13 @@ _ALPACA_COLUMNS = {
 
 def _read_alpaca_eval(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    first = raw.columns[0]
-    model_col = "name" if "name" in raw.columns else first
+    model_col = "name" if "name" in raw else next(iter(raw))  # upstream leaves it unnamed
     m = re.search(r"alpaca_eval_?(\d)", path.stem)
     board = f"alpaca_eval_{m[1]}" if m else "alpaca_eval"
-    ids = _ids(len(raw), source="alpaca_eval", board=board, model=raw[model_col].to_numpy(),
+    ids = _ids(raw.n, source="alpaca_eval", board=board, model=raw[model_col],
                date=_date_from_name(path))
     metrics = {metric: _numbers(raw[col], column=col, path=path)
-               for col, metric in _ALPACA_COLUMNS.items() if col in raw.columns}
+               for col, metric in _ALPACA_COLUMNS.items() if col in raw}
     return _assemble(ids, metrics, path=path)
 
 
@@ -692,44 +742,31 @@ def _norm_header(cell: str) -> str:
 
 
 def _read_alpaca_benchmarks(path: Path) -> pd.DataFrame:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        raise VoteTableError(f"{path.name}: empty file")
-    header, body = rows[0], rows[1:]
-    width = len(header)
-    too_long = [i + 2 for i, r in enumerate(body) if len(r) > width]
-    if too_long:
-        raise VoteTableError(
-            f"{path.name}: {len(too_long)} rows have more fields than the header "
-            f"(lines {too_long[:5]})"
-        )
-    # upstream omits trailing empty fields on some rows: pad them as missing
-    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width),
-                       dtype=object)
-    file_date = _date_from_name(path)
-    names = [_norm_header(h) for h in header]
-    if names[0] != "model":
+    raw = _read_csv(path)  # header cells span lines ("Arena Elo\n[Feb 2, 2024]"); csv copes
+    header = list(raw)
+    if _norm_header(header[0]) != "model":
         raise VoteTableError(f"{path.name}: first column must be 'Model', got {header[0]!r}")
-    model = raw[0].to_numpy()
+    file_date = _date_from_name(path)
     pieces, unknown = [], []
-    for j in range(1, width):
-        m = _ARENA_ELO_HEADER.match(names[j])
+    for col in header[1:]:
+        name = _norm_header(col)
+        m = _ARENA_ELO_HEADER.match(name)
         if m:
             try:
                 date = pd.Timestamp(pd.to_datetime(m["date"], format="mixed"))
             except (ValueError, TypeError) as exc:
                 raise VoteTableError(
-                    f"{path.name}: Arena Elo column {header[j]!r} has no readable date"
+                    f"{path.name}: Arena Elo column {col!r} has no readable date"
                 ) from exc
-            metric = "rating"
-        elif names[j] in _BENCH_HEADERS:
-            date, metric = file_date, _BENCH_HEADERS[names[j]]
+            metric = "rating"  # the Arena rating on the date its header gives
+        elif name in _BENCH_HEADERS:
+            date, metric = file_date, _BENCH_HEADERS[name]
         else:
-            unknown.append(header[j])
+            unknown.append(col)
             continue
-        ids = _ids(len(raw), source="alpaca_eval", board="benchmarks", model=model, date=date)
-        pieces.append(_assemble(ids, {metric: _numbers(raw[j], column=header[j], path=path)},
+        ids = _ids(raw.n, source="alpaca_eval", board="benchmarks", model=raw[header[0]],
+                   date=date)
+        pieces.append(_assemble(ids, {metric: _numbers(raw[col], column=col, path=path)},
                                 path=path))
     if unknown:
         raise VoteTableError(
@@ -741,21 +778,21 @@ def _read_alpaca_benchmarks(path: Path) -> pd.DataFrame:
 
 def _read_arena_hard(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    if "date" in raw.columns:
-        date = pd.to_datetime(raw["date"].str.strip().replace("", None), format="%Y-%m-%d")
-        date = date.fillna(_date_from_name(path)).to_numpy()
+    if "date" in raw:
+        cells = [c or None for c in raw["date"]]
+        date = _dates(cells, fmt="%Y-%m-%d", column="date", path=path)
+        date[np.isnat(date)] = _dt64(_date_from_name(path))
     else:
         date = _date_from_name(path)
     m = re.search(r"v(\d+(?:\.\d+)*)", path.stem)
     board = f"arena_hard_v{m[1]}" if m else "arena_hard_v0.1"
-    ids = _ids(len(raw), source="arena_hard", board=board, model=raw["model"].to_numpy(),
-               date=date)
+    ids = _ids(raw.n, source="arena_hard", board=board, model=raw["model"], date=date)
     metrics = {
         "arena_hard": _numbers(raw["score"], column="score", path=path),
         "arena_hard_lower": _numbers(raw["rating_q025"], column="rating_q025", path=path),
         "arena_hard_upper": _numbers(raw["rating_q975"], column="rating_q975", path=path),
     }
-    if "avg_tokens" in raw.columns:
+    if "avg_tokens" in raw:
         metrics["avg_tokens"] = _numbers(raw["avg_tokens"], column="avg_tokens", path=path)
     return _assemble(ids, metrics, path=path)
 
@@ -777,12 +814,11 @@ _MD_ROW = re.compile(
 
 
 def _read_arena_hard_md(path: Path) -> pd.DataFrame:
-    text = path.read_text(encoding="utf-8")
     records = []
     title: str | None = None
     block_title: str | None = None
     in_block = False
-    for line in text.splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         s = line.strip()
         if s.startswith("```"):
             in_block = not in_block
@@ -800,37 +836,36 @@ def _read_arena_hard_md(path: Path) -> pd.DataFrame:
             title = s.strip("*").strip()
     if not records:
         raise VoteTableError(f"{path.name}: no 'model | score: ... | 95% CI: ...' lines found")
-    raw = pd.DataFrame(records, columns=["board", "model", "score", "lo", "hi", "tok"])
-    ids = _ids(len(raw), source="arena_hard", board=raw["board"].to_numpy(),
-               model=raw["model"].to_numpy(), date=_date_from_name(path))
-    score = raw["score"].to_numpy()
-    return _assemble(ids, {
-        "arena_hard": score,
-        "arena_hard_lower": score + raw["lo"].to_numpy(),
-        "arena_hard_upper": score + raw["hi"].to_numpy(),
-        "avg_tokens": raw["tok"].to_numpy(),
-    }, path=path)
+    board, model, score, lo, hi, tok = (np.array(c, dtype=object if i < 2 else float)
+                                        for i, c in enumerate(zip(*records, strict=True)))
+    ids = _ids(len(records), source="arena_hard", board=board, model=model,
+               date=_date_from_name(path))
+    return _assemble(ids, {"arena_hard": score, "arena_hard_lower": score + lo,
+                           "arena_hard_upper": score + hi, "avg_tokens": tok}, path=path)
 
 
 def _read_arena_hard_past_csv(path: Path) -> pd.DataFrame:
     raw = _read_csv(path)
-    dup = raw.duplicated(["section", "model"], keep="first")
-    if dup.any():
+    seen: set[tuple[str, str]] = set()
+    repeated = []
+    for key in zip(raw["section"], raw["model"], strict=True):
+        if key in seen:
+            repeated.append(key[1])
+        seen.add(key)
+    if repeated:
         raise VoteTableError(
-            f"{path.name}: {int(dup.sum())} models appear twice under one section "
-            f"(e.g. {_examples(raw.loc[dup, 'model'].tolist())}): the derived table merged "
-            "two markdown blocks under one title; read past_leaderboards.md instead"
+            f"{path.name}: {len(repeated)} models appear twice under one section "
+            f"(e.g. {_examples(repeated)}): the derived table merged two markdown blocks under "
+            "one title; read past_leaderboards.md instead"
         )
-    ids = _ids(len(raw), source="arena_hard",
-               board=np.array([_arena_hard_board(t) for t in raw["section"]], dtype=object),
-               model=raw["model"].to_numpy(), date=_date_from_name(path))
+    ids = _ids(raw.n, source="arena_hard",
+               board=[_arena_hard_board(t) for t in raw["section"]], model=raw["model"],
+               date=_date_from_name(path))
     score = _numbers(raw["score"], column="score", path=path)
+    lo = _numbers(raw["ci_lower_delta"], column="ci_lower_delta", path=path)
+    hi = _numbers(raw["ci_upper_delta"], column="ci_upper_delta", path=path)
     return _assemble(ids, {
-        "arena_hard": score,
-        "arena_hard_lower": score + _numbers(raw["ci_lower_delta"], column="ci_lower_delta",
-                                             path=path),
-        "arena_hard_upper": score + _numbers(raw["ci_upper_delta"], column="ci_upper_delta",
-                                             path=path),
+        "arena_hard": score, "arena_hard_lower": score + lo, "arena_hard_upper": score + hi,
         "avg_tokens": _numbers(raw["avg_tokens"], column="avg_tokens", path=path),
     }, path=path)
 

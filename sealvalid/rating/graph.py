@@ -21,8 +21,11 @@ def separated_models(i: np.ndarray, j: np.ndarray, y: np.ndarray, n: np.ndarray,
 
     The Bradley–Terry MLE exists iff the directed graph with an edge ``i -> j`` whenever ``i``
     took any credit (a win or half a tie) against ``j`` is strongly connected (Ford, 1957).
-    Otherwise the models in source components (never lost to anyone outside) drift to ``+inf``
-    and those in sink components to ``-inf``; they are returned flagged.
+    Otherwise the strongly connected components drift apart without bound (a source component,
+    whose models never lost to anyone outside it, to ``+inf``; a sink to ``-inf``). Measured from
+    the largest component, every model outside it has an infinite rating difference: those
+    models are returned flagged (an undefeated model, a winless one, a small clique that only
+    won).
     """
     fwd = y > 0
     bwd = (n - y) > 0
@@ -33,11 +36,7 @@ def separated_models(i: np.ndarray, j: np.ndarray, y: np.ndarray, n: np.ndarray,
     flagged = np.zeros(k, dtype=bool)
     if n_comp == 1:
         return flagged
-    cross = labels[src] != labels[dst]
-    has_out = np.zeros(n_comp, dtype=bool)
-    has_in = np.zeros(n_comp, dtype=bool)
-    has_out[labels[src][cross]] = True
-    has_in[labels[dst][cross]] = True
-    extreme = ~has_in | ~has_out  # a source (never lost outward) or a sink
-    flagged[extreme[labels]] = True
+    sizes = np.bincount(labels, minlength=n_comp)
+    main = int(np.argmax(sizes))  # the first largest component (deterministic)
+    flagged[labels != main] = True
     return flagged
