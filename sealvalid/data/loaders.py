@@ -106,6 +106,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sealvalid.data.schema import (
     OPTIONAL_COLUMNS,
@@ -123,7 +124,6 @@ ON_INVALID: tuple[str, ...] = ("raise", "drop")
 
 _EXTENSIONS = (".json", ".jsonl", ".csv", ".parquet")
 _PICKLE_EXTENSIONS = (".pkl", ".pickle")
-_SNIFF_RECORDS = 1000  # JSON records whose keys are pooled to sniff the format
 
 _IDENTITY = {lab: lab for lab in WINNER_LABELS}
 _ARENA_WINNERS = {
@@ -169,6 +169,7 @@ class _RawFile:
         self.path = path
         self.ext = path.suffix.lower()
         self._records: list | None = None
+        self._keys: list[str] | None = None
 
     def _json_records(self) -> list:
         if self._records is None:
@@ -182,33 +183,37 @@ class _RawFile:
                     obj = _json_lines(text, self.path)
             else:
                 obj = _json_lines(text, self.path)
-            if isinstance(obj, dict):
+            if not isinstance(obj, list):
                 raise VoteTableError(
-                    f"{self.path.name} holds a JSON object; expected a JSON array of vote "
-                    "objects (one per row) or JSON lines"
-                )
-            bad = [i for i, r in enumerate(obj[:_SNIFF_RECORDS]) if not isinstance(r, dict)]
-            if bad:
-                raise VoteTableError(
-                    f"{self.path.name}: element {bad[0]} is a {type(obj[bad[0]]).__name__}; "
-                    "expected a JSON array of vote objects (one per row) or JSON lines"
+                    f"{self.path.name} holds a JSON {type(obj).__name__}; expected a JSON array "
+                    "of vote objects (one per row) or JSON lines"
                 )
             self._records = obj
         return self._records
 
+    def _json_keys(self) -> list[str]:
+        if self._keys is None:
+            seen: dict = {}
+            for i, rec in enumerate(self._json_records()):
+                if not isinstance(rec, dict):
+                    raise VoteTableError(
+                        f"{self.path.name}: element {i} is a {type(rec).__name__}; expected a "
+                        "JSON array of vote objects (one per row) or JSON lines"
+                    )
+                seen.update(rec)  # C-level; only the keys are used
+            self._keys = list(seen)
+        return self._keys
+
     @property
     def columns(self) -> list[str]:
-        """Column names (for JSON: the keys of the first records, in first-seen order)."""
+        """Column names (for JSON: every key of every record, in first-seen order)."""
         if self.ext == ".parquet":
             import pyarrow.parquet as pq
 
             return list(pq.read_schema(self.path).names)
         if self.ext == ".csv":
             return list(pd.read_csv(self.path, nrows=0).columns)
-        seen: dict[str, None] = {}
-        for rec in self._json_records()[:_SNIFF_RECORDS]:
-            seen.update(dict.fromkeys(rec))
-        return list(seen)
+        return self._json_keys()
 
     def frame(self, usecols: frozenset[str] | None) -> pd.DataFrame:
         """Return the table, restricted to ``usecols`` when given (absent names are ignored)."""
@@ -226,12 +231,9 @@ class _RawFile:
                 usecols=None if usecols is None else (lambda c: c in usecols),
             )
         records = self._json_records()
-        if not records:
-            return pd.DataFrame()
-        df = pd.DataFrame.from_records(records)
-        if usecols is not None:
-            df = df[[c for c in df.columns if c in usecols]]
-        return df
+        keys = [k for k in self._json_keys() if usecols is None or k in usecols]
+        # one list per wanted key: cheaper than building every (nested, bulky) column
+        return pd.DataFrame({k: [r.get(k) for r in records] for k in keys}, index=None)
 
 
 def _json_lines(text: str, path: Path) -> list:
@@ -405,34 +407,86 @@ class _Context:
 # --------------------------------------------------------------------------------------------
 
 
+class _NotNumeric(Exception):
+    """A metadata leaf that is not a number (the Arrow fast path hands over to Python)."""
+
+
+def _arrow_sum(arr: pa.Array) -> np.ndarray:
+    """Float values of a numeric Arrow array, or row sums of a struct's numeric leaves.
+
+    Nulls are NaN; a struct row whose leaves are all null is NaN.
+    """
+    if pa.types.is_null(arr.type):
+        return np.full(len(arr), np.nan)
+    if pa.types.is_struct(arr.type):
+        parts = [_arrow_sum(child) for child in arr.flatten()]  # flatten applies parent nulls
+        if not parts:
+            return np.full(len(arr), np.nan)
+        stacked = np.vstack(parts)
+        known = ~np.isnan(stacked)
+        return np.where(known.any(axis=0), np.where(known, stacked, 0.0).sum(axis=0), np.nan)
+    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
+        raise _NotNumeric(str(arr.type))
+    return arr.to_numpy(zero_copy_only=False).astype(float)
+
+
+def _python_sum(v: object) -> float:
+    """Like :func:`_arrow_sum` for one cell; raises ``ValueError``/``TypeError`` when malformed."""
+    if v is None:
+        return np.nan
+    if isinstance(v, Mapping):
+        xs = [x for x in (_python_sum(u) for u in v.values()) if not np.isnan(x)]
+        return float(sum(xs)) if xs else np.nan
+    if isinstance(v, bool | str):
+        raise TypeError(f"not a count: {v!r}")
+    return float(v)
+
+
 def _style_columns(meta: pd.Series, ctx: _Context) -> dict[str, np.ndarray]:
     """Style features from an Arena ``conv_metadata`` column (dicts, JSON text or Python repr).
 
     ``sum_assistant_{a,b}_tokens`` -> ``style_tokens_*``; the per-level counts in
     ``header_count_*``, ``list_count_*`` and ``bold_count_*`` are summed. Rows without metadata get
-    NaN; unparseable metadata is an invalid row.
+    NaN; unparseable or non-numeric metadata is an invalid row.
     """
-    parsed = [_parse_mapping(v) for v in meta.tolist()]
+    values = meta.tolist()
+    parsed = [v if isinstance(v, dict) else _parse_mapping(v) for v in values]
     bad = np.fromiter((p is None for p in parsed), dtype=bool, count=len(parsed))
+    records = [p or None for p in parsed]  # {} and unparseable -> null
+    keys = {
+        f"style_{feat}_{side}": key.format(side=side)
+        for feat, key in _STYLE_SOURCES.items()
+        for side in ("a", "b")
+    }
+    out: dict[str, np.ndarray] = {}
+    try:  # fast path: one Arrow struct array, vectorised sums
+        arr = pa.array(records)
+        fields = (
+            {}
+            if pa.types.is_null(arr.type)
+            else dict(zip([f.name for f in arr.type], arr.flatten(), strict=True))
+        )
+        for col, key in keys.items():
+            out[col] = _arrow_sum(fields[key]) if key in fields else np.full(len(meta), np.nan)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, _NotNumeric):  # irregular metadata: per row
+        table = np.full((len(records), len(keys)), np.nan)
+        for i, rec in enumerate(records):
+            if rec is None:
+                continue
+            try:
+                table[i] = [_python_sum(rec.get(key)) for key in keys.values()]
+            except (TypeError, ValueError):
+                bad[i] = True
+        out = {col: table[:, j].copy() for j, col in enumerate(keys)}
+        for col in out:
+            out[col][bad] = np.nan
     ctx.flag(
         bad,
         column="conv_metadata",
-        reason="unparseable metadata",
-        values=[str(v)[:40] for v in meta[bad]],
-        allowed="a dict or its JSON text",
+        reason="unparseable or non-numeric metadata",
+        values=[str(v)[:40] for v, b in zip(values, bad, strict=True) if b],
+        allowed="a dict (or its JSON text) of numeric counts",
     )
-    flat = pd.json_normalize([p if p is not None else {} for p in parsed], sep=".")
-    out: dict[str, np.ndarray] = {}
-    for feat, key in _STYLE_SOURCES.items():
-        for side in ("a", "b"):
-            k = key.format(side=side)
-            cols = [c for c in flat.columns if c == k or c.startswith(k + ".")]
-            if cols:
-                vals = flat[cols].apply(pd.to_numeric, errors="coerce")
-                x = vals.sum(axis=1, min_count=1).to_numpy(dtype=float, na_value=np.nan)
-            else:
-                x = np.full(len(meta), np.nan)
-            out[f"style_{feat}_{side}"] = x
     return out
 
 
