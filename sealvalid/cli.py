@@ -97,8 +97,11 @@ def cmd_rate(args) -> int:
     else:
         board = rate(votes, bootstrap=args.bootstrap, anchor=args.anchor,
                      style_control=args.style_control, rng=args.seed,
-                     min_battles=args.min_battles, alpha=args.alpha, **bt_params)
+                     min_battles=args.min_battles, alpha=args.alpha, compat=args.compat,
+                     **bt_params)
         table = board.table
+        for note in board.config.get("compat_notes", []):
+            print(note, file=sys.stderr)
         if board.style is not None and args.out is None:
             print(board.style.to_string(index=False))
     write_table(table, args.out)
@@ -149,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--position", action="store_true",
                     help="first-position advantage term (needs a 'position' column)")
     sp.add_argument("--alpha", type=float, default=0.05, help="1 - coverage (default 0.05)")
+    sp.add_argument("--compat", default=None, choices=["lmarena", "arena_rank"],
+                    help="compatibility mode (LMArena/FastChat or arena-rank conventions)")
     sp.add_argument("--seed", type=int, default=None, help="random seed")
     sp.add_argument("--out", default=None, metavar="FILE", help="write the board (.csv/.parquet)")
     sp.set_defaults(func=cmd_rate)

@@ -359,3 +359,35 @@ def test_segment_errors():
     v = make_votes(["a", "b"], ["b", "a"], ["model_a", "tie"])
     with pytest.raises(VoteTableError, match="segment column"):
         segment_boards(v, "country")
+
+
+# ---------------------------------------------------------------- compatibility modes
+def test_compat_lmarena():
+    world = ToyArena(n_models=5, tie_rate=0.1, model_prefix="m")
+    votes, _ = toy_votes(world, 3000, rng=4)
+    names = {"m-00": "mixtral-8x7b-instruct-v0.1"}
+    frame = votes.assign(model_a=votes["model_a"].astype(str).replace(names),
+                         model_b=votes["model_b"].astype(str).replace(names),
+                         anony=np.arange(len(votes)) % 3 != 0)
+    frame = validate_votes(frame)
+    board = rate(frame, compat="lmarena")
+    t = board.table.set_index("model")
+    assert t.loc["mixtral-8x7b-instruct-v0.1", "rating"] == pytest.approx(1114)
+    assert board.config["compat_notes"][0] == "lmarena: kept 2000 anonymous of 3000 votes"
+    anon = validate_votes(frame[frame["anony"]])
+    ref = BradleyTerry(anchor="mixtral-8x7b-instruct-v0.1=1114").fit(anon).ratings_
+    np.testing.assert_allclose(t["rating"].reindex(ref.index), ref, atol=1e-9)
+    # the 300-battle display cut: every model here has ~800 battles, so none is hidden
+    assert len(t) == 5 and board.config.get("min_battles") == 300
+
+
+def test_compat_arena_rank_ridge(no_tie_world):
+    votes, _ = no_tie_world
+    a = rate(votes).table.set_index("model")
+    b = rate(votes, compat="arena_rank").table.set_index("model")
+    np.testing.assert_allclose(a["rating"], b["rating"])
+    wa, wb = a["upper"] - a["lower"], b["upper"] - b["lower"]
+    # a ridge of 1e-5 N barely narrows the sandwich intervals (well under 1%)
+    assert (wb <= wa + 1e-9).all() and ((wa - wb) / wa < 0.01).all()
+    with pytest.raises(ValueError, match="compat='x' unknown"):
+        rate(votes, compat="x")

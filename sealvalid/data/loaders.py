@@ -107,6 +107,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sealvalid.data.schema import (
     OPTIONAL_COLUMNS,
@@ -208,8 +209,6 @@ class _RawFile:
     def columns(self) -> list[str]:
         """Column names (for JSON: every key of every record, in first-seen order)."""
         if self.ext == ".parquet":
-            import pyarrow.parquet as pq
-
             return list(pq.read_schema(self.path).names)
         if self.ext == ".csv":
             return list(pd.read_csv(self.path, nrows=0).columns)
@@ -221,7 +220,11 @@ class _RawFile:
             cols = None
             if usecols is not None:
                 cols = [c for c in self.columns if c in usecols]
-            return pd.read_parquet(self.path, columns=cols)
+            table = pq.read_table(self.path, columns=cols)
+            # structs (Arena conv_metadata) stay Arrow-backed: style sums are then vectorised
+            return table.to_pandas(
+                types_mapper=lambda t: pd.ArrowDtype(t) if pa.types.is_struct(t) else None
+            )
         if self.ext == ".csv":
             return pd.read_csv(
                 self.path,
@@ -303,7 +306,7 @@ def _as_text(s: pd.Series) -> pd.Series:
             t = s
         else:
             t = s.astype(object).map(_scalar_text).astype("str")
-        t = t.str.strip().str.replace(_INTEGRAL_TEXT, r"\1", regex=True)
+        t = t.str.strip().str.replace(_INTEGRAL_TEXT.pattern, r"\1", regex=True)
         txt = t.to_numpy(dtype=object, na_value=None)
     txt = np.asarray(txt, dtype=object)
     txt[missing] = None
@@ -360,7 +363,6 @@ class _Issue:
 @dataclass
 class _Context:
     path: Path
-    format: str
     winner_labels: dict[str, str]
     mapping: dict[str, str] | None
     issues: list[_Issue] = field(default_factory=list)
@@ -442,6 +444,19 @@ def _python_sum(v: object) -> float:
     return float(v)
 
 
+def _struct_sums(arr: pa.Array, keys: dict[str, str]) -> dict[str, np.ndarray]:
+    """Style columns (``keys``: output column -> metadata field) from an Arrow struct array."""
+    fields = {}
+    if pa.types.is_struct(arr.type):
+        fields = dict(zip([f.name for f in arr.type], arr.flatten(), strict=True))
+    elif not pa.types.is_null(arr.type):
+        raise _NotNumeric(str(arr.type))
+    return {
+        col: _arrow_sum(fields[key]) if key in fields else np.full(len(arr), np.nan)
+        for col, key in keys.items()
+    }
+
+
 def _style_columns(meta: pd.Series, ctx: _Context) -> dict[str, np.ndarray]:
     """Style features from an Arena ``conv_metadata`` column (dicts, JSON text or Python repr).
 
@@ -449,25 +464,24 @@ def _style_columns(meta: pd.Series, ctx: _Context) -> dict[str, np.ndarray]:
     ``header_count_*``, ``list_count_*`` and ``bold_count_*`` are summed. Rows without metadata get
     NaN; unparseable or non-numeric metadata is an invalid row.
     """
-    values = meta.tolist()
-    parsed = [v if isinstance(v, dict) else _parse_mapping(v) for v in values]
-    bad = np.fromiter((p is None for p in parsed), dtype=bool, count=len(parsed))
-    records = [p or None for p in parsed]  # {} and unparseable -> null
     keys = {
         f"style_{feat}_{side}": key.format(side=side)
         for feat, key in _STYLE_SOURCES.items()
         for side in ("a", "b")
     }
-    out: dict[str, np.ndarray] = {}
+    if isinstance(meta.dtype, pd.ArrowDtype) and pa.types.is_struct(meta.dtype.pyarrow_dtype):
+        arr = pa.array(meta.array)  # a Parquet struct column: no Python objects at all
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        try:
+            return _struct_sums(arr, keys)
+        except _NotNumeric:
+            pass
+    values = meta.tolist()
+    parsed = [v if isinstance(v, dict) else _parse_mapping(v) for v in values]
+    bad = np.fromiter((p is None for p in parsed), dtype=bool, count=len(parsed))
+    records = [p or None for p in parsed]  # {} and unparseable -> null
     try:  # fast path: one Arrow struct array, vectorised sums
-        arr = pa.array(records)
-        fields = (
-            {}
-            if pa.types.is_null(arr.type)
-            else dict(zip([f.name for f in arr.type], arr.flatten(), strict=True))
-        )
-        for col, key in keys.items():
-            out[col] = _arrow_sum(fields[key]) if key in fields else np.full(len(meta), np.nan)
+        out = _struct_sums(pa.array(records), keys)
     except (pa.ArrowInvalid, pa.ArrowTypeError, _NotNumeric):  # irregular metadata: per row
         table = np.full((len(records), len(keys)), np.nan)
         for i, rec in enumerate(records):
@@ -656,10 +670,12 @@ def _convert_llmfao(raw: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 
 
 def _pandalm_models(cmp_key: pd.Series, ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
-    parts = _as_text(cmp_key).str.split("_")
+    """Split ``cmp_key`` "<model1>_<model2>"; a missing key gives missing names (flagged later)."""
+    text = _as_text(cmp_key)
+    parts = text.str.split("_")
     ok = parts.map(lambda p: isinstance(p, list) and len(p) == 2).to_numpy(dtype=bool)
     ctx.flag(
-        ~ok,
+        ~ok & text.notna().to_numpy(),
         column="cmp_key",
         reason="not '<model1>_<model2>'",
         values=cmp_key[~ok],
@@ -709,7 +725,7 @@ def _convert_pandalm(raw: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
         values=joined["_key"][absent],
         allowed="idx values of testset-v1.json",
     )
-    a, b = _pandalm_models(joined["cmp_key"].where(~absent, "_"), ctx)
+    a, b = _pandalm_models(joined["cmp_key"], ctx)
     out = pd.DataFrame({"model_a": a, "model_b": b})
     out["winner"] = ctx.labels(joined[result], table).to_numpy()
     stem = ctx.path.name.split("-testset")[0] if "-testset" in ctx.path.name else default
@@ -843,9 +859,6 @@ def _convert_mapped(raw: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 _WHO = frozenset(REQUIRED_COLUMNS)
-_ARENA_TEXT = frozenset(
-    {"conversation_a", "conversation_b", "full_conversation", "category_tag", "dedup_tag"}
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1236,7 +1249,7 @@ def read_votes(
     if len(raw) == 0:
         raise VoteTableError(f"{p.name} holds no rows; at least one vote is required")
 
-    ctx = _Context(path=p, format=name, winner_labels=labels, mapping=mapping_)
+    ctx = _Context(path=p, winner_labels=labels, mapping=mapping_)
     out = fmt.convert(raw, ctx).reset_index(drop=True)
 
     keep = np.ones(len(out), dtype=bool)
@@ -1254,7 +1267,7 @@ def read_votes(
 
     issues = [
         _Issue(i.column, i.reason, i.mask & keep, i.examples, i.allowed)
-        for i in _generic_issues(out, ctx) + ctx.issues
+        for i in ctx.issues + _generic_issues(out, ctx)  # specific reasons first
     ]
     issues = [i for i in issues if i.mask.any()]
     n_kept = int(keep.sum())

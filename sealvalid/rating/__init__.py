@@ -3,9 +3,11 @@ no PyMC import on this path)."""
 
 from sealvalid.rating.board import (
     BOARD_COLUMNS,
+    COMPAT_MODES,
     INTERVAL_METHODS,
     Leaderboard,
     board_from_fit,
+    inverse_pair_weights,
     rank_from_intervals,
     ranks_from_bootstrap,
     rate,
@@ -18,6 +20,7 @@ from sealvalid.rating.style import StyleBT, style_control, style_features
 
 __all__ = [
     "BOARD_COLUMNS",
+    "COMPAT_MODES",
     "INTERVAL_METHODS",
     "BradleyTerry",
     "Cells",
@@ -28,6 +31,7 @@ __all__ = [
     "StyleBT",
     "aggregate_pairs",
     "board_from_fit",
+    "inverse_pair_weights",
     "compare_segments",
     "online_elo",
     "parse_anchor",

@@ -6,12 +6,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import chdtri, ndtri
 
 from sealvalid.rating.bt import BradleyTerry, parse_anchor
 
-__all__ = ["Leaderboard", "BOARD_COLUMNS", "INTERVAL_METHODS", "rate", "rank_from_intervals",
-           "ranks_from_bootstrap"]
+__all__ = ["Leaderboard", "BOARD_COLUMNS", "INTERVAL_METHODS", "COMPAT_MODES", "rate",
+           "rank_from_intervals", "ranks_from_bootstrap", "inverse_pair_weights"]
+
+#: compatibility modes of :func:`rate` (see its docstring)
+COMPAT_MODES = ("lmarena", "arena_rank")
+LMARENA_ANCHOR = ("mixtral-8x7b-instruct-v0.1", 1114.0)
+LMARENA_MIN_BATTLES = 300
+ARENA_RANK_RIDGE = 1e-5
 
 #: the tidy column contract of a leaderboard (segment boards add ``segment`` columns in front)
 BOARD_COLUMNS = ["model", "rating", "lower", "upper", "rank", "rank_lower", "rank_upper",
@@ -132,8 +138,8 @@ def board_from_fit(
     rank_lo = rank_hi = None
     if intervals == "sandwich":
         se = np.sqrt(np.clip(np.diag(bt.covariance(ridge=ridge).to_numpy()), 0, None))
-        q = np.sqrt(stats.chi2.ppf(1 - alpha, max(k - 1, 1))) if simultaneous else \
-            stats.norm.ppf(1 - alpha / 2)
+        # chdtri(df, alpha) is the (1 - alpha) quantile of chi2(df); ndtri the normal quantile
+        q = np.sqrt(chdtri(max(k - 1, 1), alpha)) if simultaneous else ndtri(1 - alpha / 2)
         lower, upper = ratings - q * se, ratings + q * se
     elif intervals == "bootstrap":
         boot = bt.bootstrap(n_rounds, rng=rng, method=bootstrap_method)
@@ -180,9 +186,56 @@ def board_from_fit(
     return Leaderboard(table=table, config=config, bootstrap=boot)
 
 
+def inverse_pair_weights(votes: pd.DataFrame, *, min_pair_count: int = 50) -> np.ndarray:
+    """LMArena's inverse-propensity pair weights: ``1 / max(n_pair, min_pair_count)``, normalised
+    to mean 1 over the votes (``n_pair`` counts the votes of the unordered pair)."""
+    from sealvalid.rating.cells import vote_codes
+
+    a, b, _, _ = vote_codes(votes)
+    k = len(votes["model_a"].cat.categories)
+    key = np.minimum(a, b) * k + np.maximum(a, b)
+    _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+    w = 1.0 / np.maximum(cnt[inv], min_pair_count)
+    return w / w.mean()
+
+
+def _apply_compat(votes: pd.DataFrame, compat: str | None, anchor, min_battles: int,
+                  notes: list[str]):
+    """Votes, anchor, display cut and sandwich ridge under a compatibility mode."""
+    ridge = 0.0
+    if compat is None:
+        return votes, anchor, min_battles, ridge
+    if compat not in COMPAT_MODES:
+        raise ValueError(f"compat={compat!r} unknown; allowed: {list(COMPAT_MODES)}")
+    if compat == "lmarena":
+        if "anony" in votes.columns:
+            keep = votes["anony"].astype(bool).to_numpy()
+            notes.append(f"lmarena: kept {int(keep.sum())} anonymous of {len(votes)} votes")
+            from sealvalid.data.schema import validate_votes
+
+            votes = validate_votes(votes[keep])
+        else:
+            notes.append("lmarena: no 'anony' column, so all votes were used")
+        if anchor is None:
+            name, value = LMARENA_ANCHOR
+            models = set(votes["model_a"].cat.categories)
+            if name in models:
+                anchor = f"{name}={value}"
+            else:
+                notes.append(f"lmarena: anchor model {name!r} absent, ratings average 1000")
+        if min_battles == 0:
+            min_battles = LMARENA_MIN_BATTLES
+    else:  # arena_rank
+        n = len(votes)
+        ridge = ARENA_RANK_RIDGE * n if "weight" not in votes.columns else ARENA_RANK_RIDGE
+        notes.append(f"arena_rank: sandwich Hessian ridge {ridge:g}")
+    return votes, anchor, min_battles, ridge
+
+
 def rate(
     votes: pd.DataFrame,
     *,
+    compat: str | None = None,
     intervals: str | None = None,
     bootstrap: int = 0,
     alpha: float = 0.05,
@@ -215,9 +268,22 @@ def rate(
         as LMArena's display cut does.
     rng
         Randomness for the bootstrap.
+    compat : {"lmarena", "arena_rank"}, optional
+        ``"lmarena"``: LMArena/FastChat conventions — anonymous battles only (when an ``anony``
+        column exists), anchor ``mixtral-8x7b-instruct-v0.1 = 1114`` when that model is rated,
+        a 300-battle display cut; ranks are LMArena's rule (the default here anyway).
+        ``"arena_rank"``: arena-rank's sandwich, with a ridge of ``1e-5 * N`` on the Hessian
+        before inversion. What a mode changed is listed in ``config["compat_notes"]``. Known
+        anchor faults are not copied: unknown winner labels still raise.
     **bt_params
         Passed to :class:`BradleyTerry` (``ties``, ``bothbad``, ``position``, ``l2``, ...).
     """
+    if not isinstance(votes["model_a"].dtype, pd.CategoricalDtype):
+        from sealvalid.data.schema import validate_votes
+
+        votes = validate_votes(votes)
+    notes: list[str] = []
+    votes, anchor, min_battles, ridge = _apply_compat(votes, compat, anchor, min_battles, notes)
     if intervals is None:
         intervals = "bootstrap" if bootstrap > 0 else "sandwich"
     if style_control:
@@ -229,7 +295,10 @@ def rate(
         bt = BradleyTerry(anchor=anchor, **bt_params).fit(votes)
         board = board_from_fit(bt, intervals=intervals, alpha=alpha, simultaneous=simultaneous,
                                n_rounds=bootstrap or 1000, rng=rng,
-                               bootstrap_method=bootstrap_method)
+                               bootstrap_method=bootstrap_method, ridge=ridge)
+    if compat is not None:
+        board.config["compat"] = compat
+        board.config["compat_notes"] = notes
     if min_battles > 0:
         board.table = board.table[board.table["n_battles"] >= min_battles].reset_index(drop=True)
         board.config["min_battles"] = min_battles

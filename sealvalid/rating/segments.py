@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sealvalid.data.schema import VoteTableError, validate_votes
 from sealvalid.rating.board import Leaderboard, board_from_fit
@@ -171,6 +170,8 @@ def compare_segments(boards: SegmentBoards, *, alpha: float = 0.05) -> pd.DataFr
         Columns ``segment_1, segment_2, model, rating_1, rating_2, diff, se, lower, upper,
         p_value, n_common``.
     """
+    from scipy import stats
+
     keys = list(boards.fits)
     z = stats.norm.ppf(1 - alpha / 2)
     rows, agree = [], []

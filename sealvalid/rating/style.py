@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from sealvalid.data.schema import STYLE_FEATURES, VoteTableError, validate_votes
 from sealvalid.rating.board import Leaderboard, _finish_table, ranks_from_bootstrap
@@ -172,7 +172,7 @@ def style_control(
     if len(bt._fits) > 1:  # pragma: no cover - guarded by disconnected='raise'
         raise ValueError("style control needs a connected comparison graph")
     (members, cells, fit), = bt._fits.values()
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = ndtri(1 - alpha / 2)
     ratings = bt.ratings_.to_numpy()
     boot = None
     rank_lo = rank_hi = None
