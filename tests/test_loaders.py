@@ -799,9 +799,98 @@ def test_fixtures_are_small(fixtures_dir):
     assert sum(p.stat().st_size for p in mine) < 50_000
 
 
-def test_real_folder_copy_is_not_needed(tmp_path, fixtures_dir):
+def test_sniffing_ignores_file_name(tmp_path, fixtures_dir):
     """Sniffing works on a copy under any name: formats are told apart by columns."""
     src = fixtures_dir / "mtbench_sample.jsonl"
     dst = tmp_path / "whatever.jsonl"
     shutil.copy(src, dst)
     assert sniff_vote_format(dst) == "mtbench"
+
+
+def test_irregular_metadata_takes_the_row_path(fixtures_dir, tmp_path):
+    battles = json.loads((fixtures_dir / "clean_battle_sample.json").read_text(encoding="utf-8"))
+    battles[0]["conv_metadata"]["header_count_a"] = 5  # a bare count instead of per-level counts
+    battles[3]["conv_metadata"]["bold_count_b"] = {"**": "lots", "__": 0}  # not a number
+    path = tmp_path / "clean_battle_irregular.json"
+    path.write_text(json.dumps(battles), encoding="utf-8")
+    with pytest.warns(UserWarning, match="dropped 1 of 20"):
+        votes = read_votes(path, on_invalid="drop")
+    assert votes.attrs["drop_reasons"] == {"conv_metadata: unparseable or non-numeric metadata": 1}
+    assert votes.loc[0, "style_headers_a"] == 5
+    regular = read_votes(fixtures_dir / "clean_battle_sample.json")
+    kept = regular.drop(index=3).reset_index(drop=True)
+    cols = [c for c in STYLE_COLUMNS if c != "style_headers_a"]
+    pd.testing.assert_frame_equal(votes[cols], kept[cols])
+
+
+def test_pandalm_invented_files(tmp_path):
+    items = [
+        {
+            "idx": 0,
+            "cmp_key": "m-a_m-b",
+            "motivation_app": "Mail",
+            "instruction": "i",
+            "input": "x",
+            "response1": "r1",
+            "response2": "r2",
+            "annotator1": 1,
+            "annotator2": 1,
+            "annotator3": 0,
+        },
+        {
+            "idx": 1,
+            "cmp_key": "m-b_m-c",
+            "motivation_app": "Chat",
+            "instruction": "i",
+            "input": "x",
+            "response1": "r1",
+            "response2": "r2",
+            "annotator1": 2,
+            "annotator2": 2,
+            "annotator3": 2,
+        },
+    ]
+    (tmp_path / "testset-v1.json").write_text(json.dumps(items), encoding="utf-8")
+    votes = read_votes(tmp_path / "testset-v1.json")
+    assert votes["winner"].astype(str).tolist() == ["model_a", "model_a", "tie", *["model_b"] * 3]
+    assert votes["voter_id"].tolist() == ["annotator1", "annotator2", "annotator3"] * 2
+    assert votes["category"].tolist() == ["Mail"] * 3 + ["Chat"] * 3
+
+    judge = tmp_path / "my-judge-testset-v1.json"
+    judge.write_text(json.dumps([{"idx": 1, "gpt_result": "Tie"}, {"idx": 7, "gpt_result": "1"}]))
+    assert sniff_vote_format(judge) == "pandalm"
+    with pytest.raises(VoteTableError, match=r"column 'idx' has 1 of 2 rows: not in testset"):
+        read_votes(judge)
+    with pytest.warns(UserWarning, match="idx: not in testset-v1.json"):
+        judged = read_votes(judge, on_invalid="drop")
+    assert judged[["model_a", "model_b", "winner"]].astype(str).values.tolist() == [
+        ["m-b", "m-c", "tie"]
+    ]
+    assert judged.loc[0, "voter_id"] == "my-judge"
+    assert judged.attrs["drop_reasons"] == {"idx: not in testset-v1.json": 1}
+
+
+def test_prd_raw_file_name_gives_models(tmp_path):
+    folder = tmp_path / "ratings-gpt4"
+    folder.mkdir()
+    path = folder / "answer_zeta-7b-vs-answer_alpha-13b-gpt4-reviewer_threeclass.jsonl"
+    rows = [
+        {"review_id": "r1", "question_id": 1, "text": "...", "score": 1},
+        {"review_id": "r2", "question_id": 2, "text": "...", "score": 3},
+        {"review_id": "r3", "question_id": 3, "text": "...", "score": 2},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert sniff_vote_format(path) == "prd"
+    votes = read_votes(path)
+    # zeta-7b was shown first; sorted orientation puts alpha-13b in model_a
+    assert set(votes["model_a"].astype(str)) == {"alpha-13b"}
+    assert set(votes["position"].astype(str)) == {"model_b"}
+    assert votes["winner"].astype(str).tolist() == ["model_b", "tie", "model_a"]
+    assert set(votes["voter_id"]) == {"gpt4"}
+    assert votes["source_file"].iloc[0] == f"ratings-gpt4/{path.name}"
+    odd = tmp_path / "scores.jsonl"
+    odd.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(VoteTableError, match="cannot tell the vote format"):
+        read_votes(odd)
+    with pytest.raises(VoteTableError, match="must be named"):
+        read_votes(odd, format="prd")

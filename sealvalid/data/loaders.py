@@ -785,10 +785,9 @@ def _convert_prd(raw: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     known = ~(pd.isna(m1) | pd.isna(m2))
     swap = np.zeros(len(raw), dtype=bool)
     swap[known] = m1[known].astype(str) > m2[known].astype(str)
-    flip = {"model_a": "model_b", "model_b": "model_a"}
-    winner = np.array(
-        [flip.get(w, w) if s else w for w, s in zip(first_wins, swap, strict=True)], dtype=object
-    )
+    winner = first_wins.copy()
+    winner[swap & (first_wins == "model_a")] = "model_b"
+    winner[swap & (first_wins == "model_b")] = "model_a"
     reviewer = _as_text(raw["reviewer"]).to_numpy()
     human = reviewer == "human"
     out = pd.DataFrame(
