@@ -34,7 +34,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -52,7 +53,7 @@ __all__ = [
     "OVERALL",
     "BOARD_FORMATS",
     "validate_board_table",
-    "sniff_format",
+    "sniff_board_format",
     "read_leaderboard",
     "read_leaderboards",
     "board_wide",
@@ -258,7 +259,13 @@ def _date_column(s: pd.Series, n: int) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         out = s
     else:
-        out = pd.to_datetime(s, errors="coerce", format="mixed")
+        try:
+            out = pd.to_datetime(s, errors="coerce", format="mixed")
+        except (ValueError, TypeError) as exc:  # e.g. mixed time zones
+            raise VoteTableError(
+                f"column 'date' cannot be read as dates ({exc}); allowed: tz-naive dates or "
+                "missing"
+            ) from exc
         bad = (out.isna() & s.notna()).to_numpy()
         if bad.any():
             raise VoteTableError(
@@ -987,6 +994,18 @@ def _format_list() -> str:
     return "; ".join(f"{k}: {v}" for k, v in BOARD_FORMATS.items())
 
 
+@contextmanager
+def _unreadable_as_error(path: Path) -> Iterator[None]:
+    """Turn decoding errors (binary files, broken JSON / CSV) into a VoteTableError."""
+    try:
+        yield
+    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+        raise VoteTableError(
+            f"{path.name}: not a readable UTF-8 text table ({type(exc).__name__}: {exc}); "
+            f"readable formats: {sorted(BOARD_FORMATS)}"
+        ) from exc
+
+
 def _refuse_pickle(path: Path) -> None:
     if path.suffix.casefold() in _PICKLE_SUFFIXES:
         raise VoteTableError(
@@ -995,7 +1014,7 @@ def _refuse_pickle(path: Path) -> None:
         )
 
 
-def sniff_format(path: str | Path) -> str:
+def sniff_board_format(path: str | Path) -> str:
     """Name the leaderboard format of a file from its name, then from its header or JSON shape.
 
     Parameters
@@ -1016,6 +1035,11 @@ def sniff_format(path: str | Path) -> str:
     """
     path = Path(path)
     _refuse_pickle(path)
+    with _unreadable_as_error(path):
+        return _sniff(path)
+
+
+def _sniff(path: Path) -> str:
     suffix = path.suffix.casefold()
     header = _csv_header(path) if suffix == ".csv" else None
     for name, fmt in _FORMATS.items():
@@ -1039,6 +1063,23 @@ def sniff_format(path: str | Path) -> str:
         f"{path.name}: no leaderboard format matches ({seen}); pass format= one of: "
         f"{_format_list()}"
     )
+
+
+def _read_format(path: Path, format: str) -> pd.DataFrame:
+    fmt = _FORMATS[format]
+    if path.suffix.casefold() not in fmt.suffixes:
+        raise VoteTableError(
+            f"{path.name}: format {format!r} reads {list(fmt.suffixes)} files, "
+            f"not {path.suffix!r}"
+        )
+    if fmt.header is not None:
+        header = _csv_header(path)
+        if not fmt.header(header):
+            raise VoteTableError(
+                f"{path.name}: header {header[:10]} does not fit format {format!r} "
+                f"({fmt.description})"
+            )
+    return fmt.reader(path)
 
 
 def read_leaderboard(
@@ -1078,25 +1119,13 @@ def read_leaderboard(
     if not path.is_file():
         raise FileNotFoundError(f"leaderboard file {path} does not exist")
     if format is None:
-        format = sniff_format(path)
+        format = sniff_board_format(path)
     elif format not in _FORMATS:
         raise VoteTableError(
             f"unknown leaderboard format {format!r}; allowed: {_format_list()}"
         )
-    fmt = _FORMATS[format]
-    if path.suffix.casefold() not in fmt.suffixes:
-        raise VoteTableError(
-            f"{path.name}: format {format!r} reads {list(fmt.suffixes)} files, "
-            f"not {path.suffix!r}"
-        )
-    if fmt.header is not None:
-        header = _csv_header(path)
-        if not fmt.header(header):
-            raise VoteTableError(
-                f"{path.name}: header {header[:10]} does not fit format {format!r} "
-                f"({fmt.description})"
-            )
-    out = fmt.reader(path)
+    with _unreadable_as_error(path):
+        out = _read_format(path, format)
     attrs = dict(out.attrs)
     if date is not None:
         dated = out["date"].notna()
@@ -1106,7 +1135,10 @@ def read_leaderboard(
                 f"{len(out)} rows itself (e.g. {_examples(out.loc[dated, 'date'].astype(str))})"
                 "; pass date only for files without dates"
             )
-        out["date"] = pd.Timestamp(date)
+        try:
+            out["date"] = pd.Timestamp(date)
+        except (ValueError, TypeError) as exc:
+            raise VoteTableError(f"date={date!r} is not a date") from exc
     # a model listed twice in one file (an upstream glitch): identical rows collapse, and when
     # the repeats differ (e.g. only in rank) the first row of the file is kept
     n0 = len(out)
