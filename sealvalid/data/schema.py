@@ -92,6 +92,18 @@ def _examples(values: Iterable[object], k: int = 5) -> list:
     return out
 
 
+def _codes_uniques(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer codes (-1 missing), distinct values, and which values occur (small int codes
+    straight from a categorical, so millions of rows cost no string work)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        cats = np.asarray(s.cat.categories, dtype=object)
+        used = np.bincount(codes[codes >= 0].astype(np.intp), minlength=len(cats)) > 0
+        return codes, cats, used
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object), np.ones(len(uniques), dtype=bool)
+
+
 def _label_column(df: pd.DataFrame, col: str, allowed: tuple[str, ...]) -> pd.Categorical:
     s = df[col]
     null = s.isna().to_numpy()
@@ -100,9 +112,9 @@ def _label_column(df: pd.DataFrame, col: str, allowed: tuple[str, ...]) -> pd.Ca
             f"column {col!r} has {int(null.sum())} of {len(s)} rows missing; "
             f"allowed labels: {list(allowed)}"
         )
-    codes, uniques = pd.factorize(s)
-    labels = [str(u) for u in np.asarray(uniques, dtype=object)]
-    lookup = np.array([allowed.index(u) if u in allowed else -1 for u in labels], dtype=np.int64)
+    codes, uniques, _ = _codes_uniques(s)
+    labels = [str(u) for u in uniques]
+    lookup = np.array([allowed.index(u) if u in allowed else -1 for u in labels], dtype=np.int8)
     mapped = lookup[codes]
     bad = mapped < 0
     if bad.any():
@@ -208,27 +220,35 @@ def validate_votes(df: pd.DataFrame) -> pd.DataFrame:
 
     names = {}
     for col in ("model_a", "model_b"):
-        # factorize first: checks and string clean-up then run on the distinct names only
-        codes, uniques = pd.factorize(out[col], use_na_sentinel=True)
+        # checks and string clean-up run on the distinct names only
+        codes, uniques, used = _codes_uniques(out[col])
         null = codes < 0
         if null.any():
             raise VoteTableError(
                 f"column {col!r} has {int(null.sum())} of {n} rows with missing model names; "
                 "allowed: non-empty strings"
             )
-        clean = np.array([str(v).strip() for v in np.asarray(uniques, dtype=object)],
-                         dtype=object)
-        empty = clean[codes] == ""
-        if empty.any():
+        clean = np.array([str(v).strip() for v in uniques], dtype=object)
+        empty_u = clean == ""
+        if (empty_u & used).any():
+            n_empty = int(empty_u[codes].sum())
             raise VoteTableError(
-                f"column {col!r} has {int(empty.sum())} of {n} rows with empty model names; "
+                f"column {col!r} has {n_empty} of {n} rows with empty model names; "
                 "allowed: non-empty strings"
             )
-        names[col] = (codes, clean)
-    models = sorted(set(names["model_a"][1]).union(names["model_b"][1]))
+        names[col] = (codes, clean, used)
+    models = sorted(set(names["model_a"][1][names["model_a"][2]])
+                    .union(names["model_b"][1][names["model_b"][2]]))
     pos = {m: q for q, m in enumerate(models)}
-    code_a = np.array([pos[m] for m in names["model_a"][1]], dtype=np.int64)[names["model_a"][0]]
-    code_b = np.array([pos[m] for m in names["model_b"][1]], dtype=np.int64)[names["model_b"][0]]
+    small = np.int16 if len(models) < 2**15 else np.int32
+
+    def recode(codes, clean, used):
+        lookup = np.array([pos[m] if u else -1 for m, u in zip(clean, used, strict=True)],
+                          dtype=small)
+        return lookup[codes]
+
+    code_a = recode(*names["model_a"])
+    code_b = recode(*names["model_b"])
     self_battle = code_a == code_b
     if self_battle.any():
         ex = _examples([models[q] for q in code_a[self_battle][:1000]])

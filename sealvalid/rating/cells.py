@@ -127,7 +127,11 @@ def aggregate_pairs(
     drop_unused : bool
         Drop models that appear in no vote (categories left over from filtering).
     """
-    a, b, w, weights = vote_codes(votes)
+    vote_codes(votes)  # checks the canonical dtypes
+    a = votes["model_a"].cat.codes.to_numpy()
+    b = votes["model_b"].cat.codes.to_numpy()
+    w = votes["winner"].cat.codes.to_numpy()
+    weights = votes["weight"].to_numpy(dtype=float) if "weight" in votes.columns else None
     models = pd.Index(votes["model_a"].cat.categories, name="model")
     k = len(models)
     if drop_unused:
@@ -135,10 +139,13 @@ def aggregate_pairs(
         used[a] = True
         used[b] = True
         if not used.all():
-            remap = np.cumsum(used) - 1
+            remap = (np.cumsum(used) - 1).astype(a.dtype)
             a, b = remap[a], remap[b]
             models = models[used]
             k = len(models)
+    ncode = k * k * (3 if position else 1)
+    # integer keys in the narrowest safe type, computed in place (10M votes stay < 1 GB)
+    it = np.int32 if ncode * 4 < 2**31 else np.int64
     if position:
         if "position" not in votes.columns:
             raise VoteTableError(
@@ -146,18 +153,21 @@ def aggregate_pairs(
                 "'model_b' or missing); the table has none"
             )
         pos = votes["position"].cat.codes.to_numpy()  # 0 a first, 1 b first, -1 unknown
-        s = np.where(pos == 0, 0, np.where(pos == 1, 1, 2))  # code: a first, b first, unknown
-        key = ((a * k + b) * 3 + s) * 4 + w
-        ncode = k * k * 3
+        key = a.astype(it)
+        key *= k
+        key += b
+        key *= 3
+        key += np.where(pos < 0, 2, pos).astype(it)
+        key *= 4
+        key += w
     else:
-        lo = np.minimum(a, b)
-        hi = np.maximum(a, b)
-        flip = a > b
-        out = w.copy()
-        out[flip & (w == 0)] = 1
-        out[flip & (w == 1)] = 0
-        key = (lo * k + hi) * 4 + out
-        ncode = k * k
+        key = np.minimum(a, b).astype(it)
+        key *= k
+        key += np.maximum(a, b)
+        key *= 4
+        # outcome relative to the lower-indexed model: swap the two win labels when a > b
+        flip = (a > b) & (w < 2)
+        key += np.where(flip, 1 - w, w).astype(np.int8)
     if ncode * 4 <= 50_000_000:
         cnt = np.bincount(key, weights, minlength=ncode * 4)
         sq = cnt if weights is None else np.bincount(key, weights * weights, minlength=ncode * 4)
