@@ -20,13 +20,32 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "write_table", "add_votes_args", "BadInput", "parse_by_args"]
 
 EXIT_BAD_INPUT = 2
+
+#: modules that add subcommands: each has ``register(subparsers)`` (argparse only, imports the
+#: heavy code lazily inside its handlers)
+COMMAND_MODULES: tuple[str, ...] = (
+    "sealvalid.sim.cli",
+    "sealvalid.audit.cli",
+    "sealvalid.bayes.cli",
+)
 
 
 class BadInput(Exception):
     """An input problem reported as one line, exit code 2."""
+
+
+def parse_by_args(values) -> list[str]:
+    """``--by`` values (repeatable, comma-separated) as one list of column names."""
+    return _by(values)
+
+
+def add_votes_args(sp) -> None:
+    """The positional vote-file argument and ``--format``, shared by all vote commands."""
+    sp.add_argument("votes", help="vote file (any supported format)")
+    sp.add_argument("--format", default=None, help="vote format (default: sniffed)")
 
 
 def _by(values) -> list[str]:
@@ -157,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=None, help="random seed")
     sp.add_argument("--out", default=None, metavar="FILE", help="write the board (.csv/.parquet)")
     sp.set_defaults(func=cmd_rate)
+
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real import error inside an existing module
+                raise
+            continue
+        module.register(sub)
 
     sp = sub.add_parser("demo", help="end-to-end demo on built-in defaults")
     sp.add_argument("--seed", type=int, default=20251001, help="random seed")
