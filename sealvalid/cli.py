@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real import error inside an existing module
+            if not (exc.name and name.startswith(exc.name)):  # a real error inside a module
                 raise
             continue
         module.register(sub)
