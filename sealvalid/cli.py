@@ -46,6 +46,8 @@ def add_votes_args(sp) -> None:
     """The positional vote-file argument and ``--format``, shared by all vote commands."""
     sp.add_argument("votes", help="vote file (any supported format)")
     sp.add_argument("--format", default=None, help="vote format (default: sniffed)")
+    sp.add_argument("--on-invalid", default="raise", choices=["raise", "drop"],
+                    help="rows that cannot be mapped: fail (default) or drop with a warning")
 
 
 def _by(values) -> list[str]:
@@ -76,9 +78,16 @@ def write_table(df, out: str | None) -> None:
 
 
 def _read(args):
+    import warnings
+
     from sealvalid.data import read_votes
 
-    return read_votes(args.votes, format=args.format)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        votes = read_votes(args.votes, format=args.format, on_invalid=args.on_invalid)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    return votes
 
 
 def cmd_validate(args) -> int:
@@ -144,9 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def votes_args(sp):
-        sp.add_argument("votes", help="vote file (any supported format)")
-        sp.add_argument("--format", default=None, help="vote format (default: sniffed)")
+    votes_args = add_votes_args
 
     sp = sub.add_parser("validate", help="read and validate a vote table")
     votes_args(sp)

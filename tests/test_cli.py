@@ -116,3 +116,31 @@ def test_demo_fast(tmp_path):
     out2 = tmp_path / "demo2"
     main(["demo", "--fast", "--seed", "5", "--out", str(out2)])
     pd.testing.assert_frame_equal(pd.read_csv(out / "board.csv"), pd.read_csv(out2 / "board.csv"))
+
+
+def test_validate_real_file(shared_data, tmp_path, capsys):
+    src = shared_data / "llmfao-crowd-vs-gpt-judge" / "crowd-comparisons.csv"
+    out = tmp_path / "canonical.parquet"
+    assert main(["validate", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("8931 votes, 59 models, format llmfao")
+    back = pd.read_parquet(out)
+    assert len(back) == 8931
+    # the canonical Parquet reads back through the fast path with identical content
+    assert main(["validate", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("8931 votes, 59 models, format canonical")
+
+
+def test_validate_invalid_rows_exit_2(shared_data, capsys):
+    src = shared_data / "copilot-arena-examples" / "copilot_arena_examples_v1.csv"
+    assert main(["validate", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "on_invalid='drop'" in err
+
+
+def test_validate_on_invalid_drop(shared_data, capsys):
+    src = shared_data / "copilot-arena-examples" / "copilot_arena_examples_v1.csv"
+    assert main(["validate", str(src), "--on-invalid", "drop"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("112 votes, 11 models")
+    assert "dropped 1 of 113 rows" in captured.err
