@@ -27,6 +27,7 @@ EXIT_BAD_INPUT = 2
 #: modules that add subcommands: each has ``register(subparsers)`` (argparse only, imports the
 #: heavy code lazily inside its handlers)
 COMMAND_MODULES: tuple[str, ...] = (
+    "sealvalid.experiments.cli",
     "sealvalid.sim.cli",
     "sealvalid.audit.cli",
     "sealvalid.bayes.cli",
@@ -38,12 +39,12 @@ class BadInput(Exception):
 
 
 def parse_by_args(values) -> list[str]:
-    """``--by`` values (repeatable, comma-separated) as one list of column names."""
+    """Flatten ``--by`` values (repeatable, comma-separated) into one list of column names."""
     return _by(values)
 
 
 def add_votes_args(sp) -> None:
-    """The positional vote-file argument and ``--format``, shared by all vote commands."""
+    """Add the vote-file argument, ``--format`` and ``--on-invalid`` (shared by vote commands)."""
     sp.add_argument("votes", help="vote file (any supported format)")
     sp.add_argument("--format", default=None, help="vote format (default: sniffed)")
     sp.add_argument("--on-invalid", default="raise", choices=["raise", "drop"],
@@ -146,7 +147,7 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (all subcommands)."""
+    """Build the argument parser (all subcommands)."""
     p = argparse.ArgumentParser(
         prog="sealvalid",
         description="Benchmark validity for crowd-vote leaderboards.",
@@ -207,9 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sealvalid`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from sealvalid.data.schema import VoteTableError
-
     import os
+
+    from sealvalid.data.schema import VoteTableError
 
     try:
         return args.func(args)

@@ -15,12 +15,12 @@ from sealvalid.rating import (
     BradleyTerry,
     DisconnectedGraphError,
     NotFittedError,
+    compare_segments,
     online_elo,
     permutation_elo,
     rank_from_intervals,
     rate,
     segment_boards,
-    compare_segments,
     style_control,
 )
 from sealvalid.sim import ToyArena, toy_votes

@@ -93,8 +93,10 @@ def _examples(values: Iterable[object], k: int = 5) -> list:
 
 
 def _codes_uniques(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Integer codes (-1 missing), distinct values, and which values occur (small int codes
-    straight from a categorical, so millions of rows cost no string work)."""
+    """Return integer codes (-1 missing), distinct values, and which values occur.
+
+    Codes come straight from a categorical (small ints), so millions of rows cost no string work.
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         cats = np.asarray(s.cat.categories, dtype=object)
@@ -305,7 +307,7 @@ def validate_votes(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_index(votes: pd.DataFrame) -> pd.Index:
-    """The stable model index of a canonical vote table (sorted union of names)."""
+    """Return the stable model index of a canonical vote table (sorted union of names)."""
     return pd.Index(votes["model_a"].cat.categories, name="model")
 
 

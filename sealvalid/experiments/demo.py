@@ -51,8 +51,10 @@ def _recovery(board_table: pd.DataFrame, truth: pd.Series, label: str,
 
 
 def _expected_votes(votes: pd.DataFrame, world, truth: pd.DataFrame) -> pd.DataFrame:
-    """Each vote replaced by its expected outcome (two weighted rows): fitting a board on this
-    gives the board's infinite-vote value, its *estimand*."""
+    """Replace each vote by its expected outcome (two weighted rows).
+
+    Fitting a board on this gives the board's infinite-vote value, its *estimand*.
+    """
     from sealvalid.sim.toy import expected_score
 
     p = expected_score(votes, world, truth)

@@ -1,5 +1,7 @@
-"""Rating engine: Bradley–Terry, Elo, intervals, style control, segment boards (numpy/scipy core,
-no PyMC import on this path)."""
+"""Rating engine: Bradley–Terry, Elo, intervals, style control, segment boards.
+
+A numpy/scipy core: nothing on this path imports PyMC.
+"""
 
 from sealvalid.rating.board import (
     BOARD_COLUMNS,

@@ -187,8 +187,11 @@ def board_from_fit(
 
 
 def inverse_pair_weights(votes: pd.DataFrame, *, min_pair_count: int = 50) -> np.ndarray:
-    """LMArena's inverse-propensity pair weights: ``1 / max(n_pair, min_pair_count)``, normalised
-    to mean 1 over the votes (``n_pair`` counts the votes of the unordered pair)."""
+    """Compute LMArena's inverse-propensity pair weights, normalised to mean 1.
+
+    Each vote gets ``1 / max(n_pair, min_pair_count)`` (``n_pair`` counts the votes of its
+    unordered pair), then the weights are divided by their mean.
+    """
     from sealvalid.rating.cells import vote_codes
 
     a, b, _, _ = vote_codes(votes)

@@ -38,8 +38,10 @@ class NotFittedError(RuntimeError):
 
 
 def parse_anchor(anchor) -> tuple[str, float] | None:
-    """Normalise an anchor given as ``None``, ``("model", 1114)``, ``{"model": 1114}`` or
-    ``"model=1114"``."""
+    """Normalise an anchor to ``(model, rating)`` or None.
+
+    Accepted: ``None``, ``("model", 1114)``, ``{"model": 1114}`` or ``"model=1114"``.
+    """
     if anchor is None:
         return None
     if isinstance(anchor, str):
@@ -160,7 +162,9 @@ class BradleyTerry:
                 f"disconnected={self.disconnected!r} unknown; allowed: {list(DISCONNECTED_MODES)}"
             )
         if not (self.scale > 0 and self.base > 1):
-            raise ValueError(f"need scale > 0 and base > 1, got scale={self.scale}, base={self.base}")
+            raise ValueError(
+                f"need scale > 0 and base > 1, got scale={self.scale}, base={self.base}"
+            )
         if self.l2 < 0 or self.separation_sd <= 0:
             raise ValueError(
                 f"need l2 >= 0 and separation_sd > 0, got {self.l2}, {self.separation_sd}"

@@ -59,10 +59,12 @@ class Cells:
 
     @property
     def n_models(self) -> int:
+        """Number of models."""
         return len(self.models)
 
     @property
     def n_cells(self) -> int:
+        """Number of cells."""
         return len(self.i)
 
     def outcome_yn(self, ties: str = "half", bothbad: str = "tie") -> tuple[np.ndarray, np.ndarray]:

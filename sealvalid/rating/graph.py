@@ -16,7 +16,9 @@ def components(i: np.ndarray, j: np.ndarray, k: int) -> np.ndarray:
     return labels
 
 
-def separated_models(i: np.ndarray, j: np.ndarray, y: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
+def separated_models(
+    i: np.ndarray, j: np.ndarray, y: np.ndarray, n: np.ndarray, k: int
+) -> np.ndarray:
     """Models whose maximum-likelihood strength is infinite.
 
     The Bradley–Terry MLE exists iff the directed graph with an edge ``i -> j`` whenever ``i``

@@ -1,6 +1,7 @@
-"""Segment boards: the same Bradley–Terry fit per value of one or more columns (country, language,
-age band, education, profession, category) — the SEAL Showdown view — and pairwise comparisons of
-segments with intervals.
+"""Segment boards: the same Bradley–Terry fit per value of one or more columns.
+
+Columns such as country, language, age band, education, profession or category give the SEAL
+Showdown view; pairwise comparisons of segments come with intervals.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class SegmentBoards:
     fits: dict
 
     def board(self, **values) -> Leaderboard:
-        """The board of one segment, e.g. ``board(country="DE")``."""
+        """Return the board of one segment, e.g. ``board(country="DE")``."""
         mask = np.ones(len(self.table), dtype=bool)
         for col, val in values.items():
             mask &= (self.table[col] == val).to_numpy()

@@ -131,7 +131,8 @@ def newton_bt(
     converged = False
     it = 0
     step_max = np.inf
-    for it in range(1, max_iter + 1):
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
         prob = expit(eta)
         g = bt_gradient(y - n * prob, i, j, x, k) - prior * np.concatenate([theta, gamma])
         h = bt_hessian(n * prob * (1.0 - prob), i, j, x, k)

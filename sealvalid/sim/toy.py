@@ -125,7 +125,7 @@ def toy_votes(world: ToyArena, n_votes: int, *, rng=None) -> tuple[pd.DataFrame,
 
 
 def expected_score(votes: pd.DataFrame, world: ToyArena, truth: pd.DataFrame) -> np.ndarray:
-    """Expected score of model_a in each vote (a win 1, a tie 1/2) under the true model.
+    """Compute model_a's expected score in each vote (a win 1, a tie 1/2) under the truth.
 
     Uses the truth frame returned by :func:`toy_votes` together with the vote's language, style
     counts and position, so that a board fitted to these expectations is the board's
