@@ -356,8 +356,7 @@ class Refitter:
             if ok:
                 return theta, True
         res = newton_bt(self.i, self.j, y, n, self.k, l2_theta=l2, tol=self.tol,
-                        max_iter=self.max_iter,
-                        theta0=self.theta0 if theta_start is None else theta_start)
+                        max_iter=self.max_iter, theta0=self.theta0)
         return res.theta, bool(res.converged)
 
     def _chord(self, y, n, theta, max_steps: int = 60) -> tuple[np.ndarray, bool]:
@@ -365,18 +364,19 @@ class Refitter:
         if self.l2_base == 0.0:
             theta -= theta.mean()
         prev = np.inf
-        for _ in range(max_steps):
-            r = y - n * expit(theta[self.i] - theta[self.j])
-            g = self._inc_t @ r - self.l2_base * theta
-            step = cho_solve(self._chol0, g)
-            size = float(np.max(np.abs(step)))
-            theta += step
-            if size < self.tol:
-                return theta, True
-            if not np.isfinite(size) or (size > 0.9 * prev and size > 1e3 * self.tol):
-                return theta, False  # not contracting: hand over to full Newton
-            prev = size
-        return theta, False
+        with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(max_steps):
+                r = y - n * expit(theta[self.i] - theta[self.j])
+                g = self._inc_t @ r - self.l2_base * theta
+                step = cho_solve(self._chol0, g)
+                size = float(np.max(np.abs(step)))
+                theta += step
+                if size < self.tol:
+                    return theta, True
+                if not np.isfinite(size) or (size > 0.9 * prev and size > 1e3 * self.tol):
+                    return self.theta0.copy(), False  # not contracting: hand over to Newton
+                prev = size
+        return self.theta0.copy(), False
 
     def refit_batch(self, y: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact refits of many changed totals at once (rows of ``y`` and ``n``).

@@ -1303,8 +1303,8 @@ def read_votes(
         if on_invalid == "raise":
             detail = "; ".join(_message(i, n_kept) for i in issues)
             raise VoteTableError(
-                f"{p.name} (format {name!r}): {detail}. Pass on_invalid='drop' (CLI: --on-invalid drop) to drop such "
-                "rows"
+                f"{p.name} (format {name!r}): {detail}. Pass on_invalid='drop' "
+                "(CLI: --on-invalid drop) to drop such rows"
                 + (
                     ", or winner_labels={source: canonical} to map a label"
                     if any(i.reason == "unknown label" for i in issues)
