@@ -19,8 +19,8 @@ its own spawned random stream, so the result does not depend on the number of th
 round starts from the full-data estimate and iterates ``step = H0^{-1} g`` with the full-data
 Hessian ``H0`` (a quasi-Newton iteration that costs one matrix product per round and step);
 rounds not converged after :data:`FIXED_STEPS` steps switch to exact damped Newton. A round
-whose resample separates the models (some model never loses, so its MLE is infinite) is refitted with the fallback prior and
-counted in ``info["n_rounds_separated"]``.
+whose resample separates the models (some model never loses, so its MLE is infinite) is refitted
+with the fallback prior and counted in ``info["n_rounds_separated"]``.
 """
 
 from __future__ import annotations
