@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtri, ndtri
 
+from sealvalid import __version__
 from sealvalid.rating.bt import BradleyTerry, parse_anchor
 
 __all__ = ["Leaderboard", "BOARD_COLUMNS", "INTERVAL_METHODS", "COMPAT_MODES", "rate",
@@ -163,6 +164,7 @@ def board_from_fit(
         table["rank_lower"] = table["rank"]
         table["rank_upper"] = table["rank"]
     config = {
+        "sealvalid": __version__,
         "method": "bradley_terry",
         "ties": bt.ties,
         "bothbad": bt.bothbad,

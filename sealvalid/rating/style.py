@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from sealvalid import __version__
 from sealvalid.data.schema import STYLE_FEATURES, VoteTableError, validate_votes
 from sealvalid.rating.board import Leaderboard, _finish_table, ranks_from_bootstrap
 from sealvalid.rating.bootstrap import bootstrap_params
@@ -210,6 +211,7 @@ def style_control(
         "upper": g_hi,
     })
     config = {
+        "sealvalid": __version__,
         "method": "bradley_terry_style_control",
         "ties": bt.ties,
         "bothbad": bt.bothbad,
