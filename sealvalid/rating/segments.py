@@ -140,7 +140,8 @@ def segment_boards(
     table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=[*cols, "model", "rating", "lower", "upper", "rank", "rank_lower", "rank_upper",
                  "n_battles"])
-    config = {"sealvalid": __version__, "by": cols, "min_votes": min_votes, "intervals": intervals, "alpha": alpha,
+    config = {"sealvalid": __version__, "by": cols, "min_votes": min_votes,
+              "intervals": intervals, "alpha": alpha,
               "bt_params": {k: (str(v) if not isinstance(v, int | float | bool) else v)
                             for k, v in bt_params.items()}}
     return SegmentBoards(table=table, segments=pd.DataFrame(segs), config=config, fits=fits)
