@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
 from sealvalid.data.schema import VoteTableError
@@ -93,14 +92,17 @@ class VoteGroups:
 
     @property
     def n_models(self) -> int:
+        """Rated models."""
         return len(self.models)
 
     @property
     def n_cells(self) -> int:
+        """Model pairs with votes."""
         return len(self.i)
 
     @property
     def n_groups(self) -> int:
+        """(pair, outcome, weight) groups."""
         return len(self.cell)
 
     @property
@@ -109,8 +111,10 @@ class VoteGroups:
         return int(self.count.sum())
 
     def cell_totals(self, change: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Credit of ``i`` and trials per cell, with ``change`` votes added (+) or removed (-)
-        per group."""
+        """Credit of ``i`` and trials per cell.
+
+        ``change`` adds (+) or removes (-) votes per group.
+        """
         c = self.count if change is None else self.count + change
         wc = self.weight * c
         y = np.bincount(self.cell, wc * self.score, minlength=self.n_cells)
@@ -118,8 +122,10 @@ class VoteGroups:
         return y, n
 
     def rows_of(self, removed: np.ndarray) -> np.ndarray:
-        """Row positions of a removal given as votes per group: the first ``removed[g]`` votes of
-        each group in table order, sorted."""
+        """Row positions of a removal given as votes per group.
+
+        The first ``removed[g]`` votes of each group in table order, sorted.
+        """
         removed = np.asarray(removed, dtype=np.int64)
         if np.any(removed < 0) or np.any(removed > self.count):
             raise ValueError("removal counts must lie between 0 and each group's count")
@@ -294,8 +300,9 @@ class Refitter:
                 f"(gradient {res.grad_norm:.2g}); the audit needs a converged board"
             )
         self.theta0 = res.theta
-        self._h0 = self._aug(res.hessian, self.l2_base)
-        self._chol0 = cho_factor(self._h0)
+        # the chord iterations reuse the inverse of the (augmented) base Hessian: one small
+        # matrix product per step (k is at most a few hundred models)
+        self._h0inv = np.linalg.inv(self._aug(res.hessian, self.l2_base))
         inc = sparse.coo_matrix(
             (np.concatenate([np.ones(len(self.i)), -np.ones(len(self.j))]),
              (np.concatenate([np.arange(len(self.i))] * 2), np.concatenate([self.i, self.j]))),
@@ -304,7 +311,7 @@ class Refitter:
 
     # ------------------------------------------------------------------ helpers
     def _aug(self, h: np.ndarray, l2: float) -> np.ndarray:
-        """The Hessian made invertible: ``+ e e^T`` on the sum-zero constraint (no ridge)."""
+        """Make the Hessian invertible: ``+ e e^T`` on the sum-zero constraint (no ridge)."""
         return h + 1.0 if l2 == 0.0 else h
 
     def hessian(self, theta: np.ndarray, n: np.ndarray, l2: float | None = None) -> np.ndarray:
@@ -319,7 +326,7 @@ class Refitter:
                 l2: float | None = None) -> np.ndarray:
         """``H^+ rhs`` for right-hand sides orthogonal to the constraint (columns of ``rhs``)."""
         l2 = self.l2_base if l2 is None else l2
-        return cho_solve(cho_factor(self._aug(self.hessian(theta, n, l2), l2)), rhs)
+        return np.linalg.solve(self._aug(self.hessian(theta, n, l2), l2), rhs)
 
     def _prior_for(self, y: np.ndarray, n: np.ndarray) -> tuple[float, bool]:
         """Ridge the board would use for these totals, and whether the graph stays connected."""
@@ -368,7 +375,7 @@ class Refitter:
             for _ in range(max_steps):
                 r = y - n * expit(theta[self.i] - theta[self.j])
                 g = self._inc_t @ r - self.l2_base * theta
-                step = cho_solve(self._chol0, g)
+                step = self._h0inv @ g
                 size = float(np.max(np.abs(step)))
                 theta += step
                 if size < self.tol:
@@ -391,10 +398,15 @@ class Refitter:
         d = y.shape[0]
         theta = np.tile(self.theta0, (d, 1))
         valid = np.ones(d, dtype=bool)
-        # rows whose change could separate or disconnect: checked and refitted one by one
-        risky = (np.any(self._live0 & ~(n > 0), axis=1)
+        # rows whose change could separate or disconnect: checked one by one; those that do are
+        # refitted by full Newton (with the board's prior) or reported invalid
+        maybe = (np.any(self._live0 & ~(n > 0), axis=1)
                  | np.any(self._win0 & ~(y > 0), axis=1)
                  | np.any(self._loss0 & ~((n - y) > 0), axis=1))
+        risky = np.zeros(d, dtype=bool)
+        for r in np.flatnonzero(maybe):
+            l2, connected = self._prior_for(y[r], n[r])
+            risky[r] = (not connected) or l2 != self.l2_base
         todo = np.flatnonzero(~risky)
         if len(todo):
             th = theta[todo].T.copy()  # (k, m)
@@ -410,7 +422,7 @@ class Refitter:
                         break
                     sub = th[:, active]
                     r = yy[:, active] - nn[:, active] * expit(sub[self.i] - sub[self.j])
-                    step = cho_solve(self._chol0, self._inc_t @ r - self.l2_base * sub)
+                    step = self._h0inv @ (self._inc_t @ r - self.l2_base * sub)
                     size = np.max(np.abs(step), axis=0)
                     th[:, active] = sub + step
                     conv = size < self.tol

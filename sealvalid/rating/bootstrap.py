@@ -45,7 +45,17 @@ FIXED_STEPS = 12
 def _outcome_maps(cells: Cells, ties: str, bothbad: str):
     """Sparse maps from nonzero (cell, outcome) entries to per-cell y and n."""
     raw = cells.raw_counts
-    mean_w = np.divide(cells.counts, raw, out=np.zeros_like(raw), where=raw > 0)
+    counts = cells.counts
+    if bothbad == "tie":
+        # both kinds of tie enter identically: merging them before drawing is exact (the merged
+        # count of a multinomial is multinomial) and saves a quarter of the random draws
+        raw = raw.copy()
+        counts = counts.copy()
+        raw[:, 2] += raw[:, 3]
+        raw[:, 3] = 0.0
+        counts[:, 2] += counts[:, 3]
+        counts[:, 3] = 0.0
+    mean_w = np.divide(counts, raw, out=np.zeros_like(raw), where=raw > 0)
     flat = raw.ravel()
     nz = np.flatnonzero(flat > 0)
     cell = nz // 4
@@ -80,7 +90,7 @@ def bootstrap_params(
     separation_l2: float = 1.0 / 16.0,
     method: str = "multinomial",
     n_jobs: int | None = None,
-    tol: float = 1e-8,
+    tol: float = 1e-7,
 ) -> tuple[np.ndarray, dict]:
     """Bootstrap the natural-scale parameters ``(theta, gamma)``.
 
@@ -107,7 +117,8 @@ def bootstrap_params(
     n_jobs : int, optional
         Threads (default: all cores, at most 2 per chunk set). Results do not depend on it.
     tol : float
-        Convergence tolerance on the largest step (natural units).
+        Convergence tolerance on the largest step, natural units (1e-7 is 2e-5 rating points,
+        far below any bootstrap spread).
 
     Returns
     -------

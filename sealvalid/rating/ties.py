@@ -15,7 +15,6 @@ identified by ``sum(theta) == 0``.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import log_expit, logsumexp
 
 __all__ = ["fit_tie_model", "TIE_MODELS"]
@@ -88,6 +87,8 @@ def fit_tie_model(
     converged : bool
     n_iter : int
     """
+    from scipy.optimize import minimize  # imported here: the default rating path never needs it
+
     if model not in TIE_MODELS:
         raise ValueError(f"tie model {model!r} unknown; allowed: {list(TIE_MODELS)}")
     fun = _davidson if model == "davidson" else _rao_kupper
