@@ -409,8 +409,9 @@ class Refitter:
             risky[r] = (not connected) or l2 != self.l2_base
         todo = np.flatnonzero(~risky)
         if len(todo):
-            th = theta[todo].T.copy()  # (k, m)
-            yy, nn = y[todo].T, n[todo].T  # (cells, m)
+            th = np.ascontiguousarray(theta[todo].T)  # (k, m)
+            yy = np.ascontiguousarray(y[todo].T)  # (cells, m)
+            nn = np.ascontiguousarray(n[todo].T)
             m = len(todo)
             done = np.zeros(m, dtype=bool)
             failed = np.zeros(m, dtype=bool)
@@ -420,11 +421,16 @@ class Refitter:
                 for _ in range(60):
                     if not len(active):
                         break
-                    sub = th[:, active]
-                    r = yy[:, active] - nn[:, active] * expit(sub[self.i] - sub[self.j])
+                    full = len(active) == m
+                    sub = th if full else th[:, active]
+                    ys, ns = (yy, nn) if full else (yy[:, active], nn[:, active])
+                    r = ys - ns * expit(sub[self.i] - sub[self.j])
                     step = self._h0inv @ (self._inc_t @ r - self.l2_base * sub)
                     size = np.max(np.abs(step), axis=0)
-                    th[:, active] = sub + step
+                    if full:
+                        th += step
+                    else:
+                        th[:, active] = sub + step
                     conv = size < self.tol
                     stuck = ~conv & (~np.isfinite(size)
                                      | ((size > 0.9 * prev[active]) & (size > 1e3 * self.tol)))
