@@ -104,6 +104,7 @@ def test_demo_fast(tmp_path):
     assert main(["demo", "--fast", "--seed", "5", "--out", str(out)]) == 0
     for name in ("board.csv", "board_style_controlled.csv", "style_coefficients.csv",
                  "segment_boards.csv", "recovery.csv", "boards.png", "segments.png",
+                 "report.html", "fragility.csv",
                  "summary.md", "manifest.json"):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())

@@ -106,7 +106,7 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
     n_rounds = 100 if fast else 1000
     world = ToyArena(n_models=16, quality_sd=90.0, language_shift_sd=35.0,
                      style_coef=(1.2, 0.4, 0.3, 0.2), tie_rate=0.2)
-    steps = tqdm(total=6, desc="demo", disable=None)
+    steps = tqdm(total=7, desc="demo", disable=None)
 
     t0 = time.perf_counter()
     votes, truth = toy_votes(world, n_votes, rng=streams[0])
@@ -147,6 +147,13 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
     expected = _expected_votes(votes, world, truth)
     est_plain = rate(expected, intervals="none").table.set_index("model")["rating"]
     est_style = rate(expected, style_control=True).table.set_index("model")["rating"]
+    t0 = time.perf_counter()
+    from sealvalid.audit import fragility
+
+    frag = fragility(votes, rng=streams[4])
+    frag.table.to_csv(out / "fragility.csv", index=False)
+    timings["fragility"] = time.perf_counter() - t0
+
     recovery = [_recovery(plain.table, true_rating, "bradley_terry", est_plain),
                 _recovery(styled.table, true_rating, "style_controlled", est_style)]
     elo_t = elo.rename(columns={"elo": "rating"})
@@ -161,18 +168,19 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
     steps.update()
     steps.close()
 
+    steps.update()
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.5), layout="constrained")
     plot_leaderboard(plain, ax=axes[0], truth=true_rating, top=None)
     axes[0].set_title("Bradley–Terry board, 95% bootstrap intervals\n(diamonds: true quality)")
     plot_style_effect(plain, styled, ax=axes[1], top=None)
     axes[1].set_title("What style control moves")
     fig.savefig(out / "boards.png", dpi=130)
-    plt.close(fig)
+    boards_fig = fig
     fig, ax = plt.subplots(figsize=(6, 6.5), layout="constrained")
     plot_segment_heatmap(seg.table, "language", ax=ax, value="rank", top=None)
     ax.set_title("Rank per language segment")
     fig.savefig(out / "segments.png", dpi=130)
-    plt.close(fig)
+    segments_fig = fig
 
     agree = comp.attrs["rank_agreement"]
     style_tok = styled.style.set_index("feature").loc["tokens"]
@@ -202,6 +210,11 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
     if real is not None:
         lines += ["## Real data: LLMFAO crowd vs GPT-4 judge", "", real, ""]
     (out / "summary.md").write_text("\n".join(lines))
+    _write_report(out, world=world, n_votes=n_votes, seed=seed, rec=rec, styled=styled,
+                  agree=agree, frag=frag, real=real, boards_fig=boards_fig,
+                  segments_fig=segments_fig)
+    plt.close(boards_fig)
+    plt.close(segments_fig)
     manifest = {
         "command": "sealvalid demo",
         "seed": seed,
@@ -217,6 +230,50 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return out
+
+
+def _write_report(out: Path, *, world, n_votes, seed, rec, styled, agree, frag, real,
+                  boards_fig, segments_fig) -> Path:
+    """The demo's self-contained HTML report (the same report module as ``sealvalid audit``)."""
+    from sealvalid.plots.report import Report
+
+    summ = frag.summary()
+    tau = rec.set_index("board")["kendall_tau_vs_truth"]
+    rep = Report("sealvalid demo: a simulated arena with known truth",
+                 subtitle=f"{world.n_models} models, {n_votes:,} votes, seed {seed}")
+    rep.add_metrics([
+        (f"{tau['bradley_terry']:.2f}", "Kendall τ, plain board vs true quality"),
+        (f"{tau['style_controlled']:.2f}", "Kendall τ, style-controlled board vs truth", "good"),
+        (f"{summ['top_spot_drop_k']}", f"votes whose removal dethrones #1 "
+                                       f"({summ['top_spot_share']:.3%})", "warn"),
+        (f"{summ['n_adjacent_flip_1pct']}/{summ['n_adjacent']}",
+         "adjacent pairs flipped by ≤1% of votes", "warn"),
+    ])
+    rep.add_heading("Does the board recover the true quality?")
+    rep.add_text("Voters reward length and markdown as well as quality, and each language shifts "
+                 "each model's quality. The plain Bradley–Terry board mixes style into its "
+                 "ranking; style control removes most of it. The *estimand* is what each board "
+                 "converges to with infinite votes from this world.")
+    rep.add_figure(boards_fig, caption="Left: the board with 95% bootstrap intervals against "
+                   "the true quality. Right: what style control moves.")
+    rep.add_table(rec, caption="Recovery of the truth", formats={
+        c: ".3f" for c in rec.columns if rec[c].dtype.kind == "f"})
+    rep.add_table(styled.style, caption="Style coefficients (natural scale per sd; rating points)",
+                  formats={"coef": ".3f", "coef_rating": ".1f", "se": ".3f", "lower": ".3f",
+                           "upper": ".3f"})
+    rep.add_heading("Do language segments agree?")
+    rep.add_figure(segments_fig, caption="Rank of each model per language segment")
+    rep.add_table(agree, caption="Rank agreement between segments (Kendall τ)",
+                  formats={"kendall_tau": ".2f"})
+    rep.add_heading("How fragile is the board?")
+    rep.add_text(f"Dropping {summ['top_spot_drop_k']} chosen votes of {summ['n_votes']:,} "
+                 f"({summ['top_spot_share']:.3%}) makes {summ['top_spot_challenger']} overtake "
+                 f"{summ['top_model']}; every claimed flip was verified by an exact refit.")
+    rep.add_table(frag.table.head(20), caption="Fewest votes that flip each adjacent pair")
+    if real is not None:
+        rep.add_heading("Real data: LLMFAO crowd vs GPT-4 judge")
+        rep.add_text(real)
+    return rep.write(out / "report.html")
 
 
 def _real_data_part(root: Path, out: Path, rng) -> str | None:
