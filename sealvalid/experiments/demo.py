@@ -234,7 +234,7 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
 
 def _write_report(out: Path, *, world, n_votes, seed, rec, styled, agree, frag, real,
                   boards_fig, segments_fig) -> Path:
-    """The demo's self-contained HTML report (the same report module as ``sealvalid audit``)."""
+    """Write the demo's self-contained HTML report (the report module of ``sealvalid audit``)."""
     from sealvalid.plots.report import Report
 
     summ = frag.summary()
