@@ -15,7 +15,7 @@ import pandas as pd
 
 from sealvalid.data.schema import WINNER_LABELS, VoteTableError
 
-__all__ = ["Cells", "aggregate_pairs", "vote_codes", "TIE_MODES", "BOTHBAD_MODES"]
+__all__ = ["Cells", "aggregate_pairs", "check_canonical", "vote_codes", "TIE_MODES", "BOTHBAD_MODES"]
 
 #: how ties enter Bradley–Terry: half a win each way, dropped, or a tie model
 TIE_MODES = ("half", "drop", "davidson", "rao_kupper")
@@ -89,8 +89,8 @@ class Cells:
         return np.bincount(self.i, tot, minlength=k) + np.bincount(self.j, tot, minlength=k)
 
 
-def vote_codes(votes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Integer codes of a canonical vote table: model a, model b, winner (0..3), weights or None."""
+def check_canonical(votes: pd.DataFrame) -> None:
+    """Raise unless the model and winner columns have the canonical categorical dtypes."""
     for col in ("model_a", "model_b", "winner"):
         if col not in votes.columns or not isinstance(votes[col].dtype, pd.CategoricalDtype):
             raise VoteTableError(
@@ -104,6 +104,11 @@ def vote_codes(votes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         )
     if not votes["model_a"].cat.categories.equals(votes["model_b"].cat.categories):
         raise VoteTableError("columns 'model_a' and 'model_b' do not share one categorical dtype")
+
+
+def vote_codes(votes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Integer codes of a canonical vote table: model a, model b, winner (0..3), weights or None."""
+    check_canonical(votes)
     a = votes["model_a"].cat.codes.to_numpy().astype(np.intp)
     b = votes["model_b"].cat.codes.to_numpy().astype(np.intp)
     w = votes["winner"].cat.codes.to_numpy().astype(np.intp)
@@ -129,7 +134,7 @@ def aggregate_pairs(
     drop_unused : bool
         Drop models that appear in no vote (categories left over from filtering).
     """
-    vote_codes(votes)  # checks the canonical dtypes
+    check_canonical(votes)
     a = votes["model_a"].cat.codes.to_numpy()
     b = votes["model_b"].cat.codes.to_numpy()
     w = votes["winner"].cat.codes.to_numpy()
