@@ -15,7 +15,8 @@ import pandas as pd
 
 from sealvalid.data.schema import WINNER_LABELS, VoteTableError
 
-__all__ = ["Cells", "aggregate_pairs", "check_canonical", "vote_codes", "TIE_MODES", "BOTHBAD_MODES"]
+__all__ = ["Cells", "aggregate_pairs", "check_canonical", "vote_codes", "TIE_MODES",
+           "BOTHBAD_MODES"]
 
 #: how ties enter Bradley–Terry: half a win each way, dropped, or a tie model
 TIE_MODES = ("half", "drop", "davidson", "rao_kupper")
