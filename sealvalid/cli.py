@@ -127,7 +127,7 @@ def cmd_rate(args) -> int:
         board = rate(votes, bootstrap=args.bootstrap, anchor=args.anchor,
                      style_control=args.style_control, rng=args.seed,
                      min_battles=args.min_battles, alpha=args.alpha, compat=args.compat,
-                     **bt_params)
+                     bootstrap_method=args.bootstrap_method, **bt_params)
         table = board.table
         for note in board.config.get("compat_notes", []):
             print(note, file=sys.stderr)
@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     votes_args(sp)
     sp.add_argument("--bootstrap", type=int, default=0, metavar="N",
                     help="bootstrap rounds (default 0: sandwich intervals)")
+    sp.add_argument("--bootstrap-method", default="multinomial",
+                    choices=["multinomial", "poisson"],
+                    help="exact vote bootstrap (default) or the Poisson approximation (faster)")
     sp.add_argument("--style-control", action="store_true", help="control for style features")
     sp.add_argument("--by", action="append", metavar="COL",
                     help="segment boards by column(s); repeatable, comma-separated")
