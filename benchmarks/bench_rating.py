@@ -16,6 +16,12 @@ Measures, side by side:
 (iii) peak resident memory (``ru_maxrss`` of the child) of ``sealvalid rate`` on 10M votes.
 
 Targets: (i) sealvalid < 1.5 s and >= 40x the best anchor; (ii) >= 25x; (iii) < 1 GB.
+
+Wall and CPU time (all threads and reaped worker processes) are both reported: on a shared
+machine CPU time is the steadier figure. Each measurement first waits (``--max-wait``, default
+60 s) for the 1-minute load average to fall below 0.5 and records the load it started at;
+sealvalid is timed best-of-several, interleaved with the runs of the strongest anchor (FastChat
+newest), so that both see the same background load.
 Results are printed and written to ``benchmarks/results/rating_<date>.md``. The synthetic logs
 (``simulate_log``, 20 % ties, no style columns) are cached in ``benchmarks/.cache/``.
 """
@@ -309,7 +315,18 @@ def main(argv: list[str] | None = None) -> int:
             loads[f"(i) {engine}"] = wait_quiet(args.max_wait)
             results[engine] = run_anchor(engine, path, anchor_rounds[engine], timeout=3600)
         loads["(i) fastchat-newest"] = wait_quiet(args.max_wait)
-        results["fastchat-newest"] = time_fastchat_newest(path, newest_rounds)
+        # the strongest anchor: best of a few runs, interleaved with sealvalid runs so that both
+        # sides see the same background load on a shared machine
+        for _ in range(1 if args.quick else 3):
+            r = time_fastchat_newest(path, newest_rounds)
+            old = results.get("fastchat-newest")
+            if old is None or total_1000(r, 1000) < total_1000(old, 1000):
+                results["fastchat-newest"] = r
+            again = time_sealvalid(path, rounds, repeats=1)
+            if total_1000(again, 1000) < total_1000(sv, 1000):
+                sv.update({k: again[k] for k in ("fit", "boot", "fit_cpu", "boot_cpu")})
+            sv["repeats"] += 1
+        sv_total, sv_cpu = total_1000(sv, 1000), total_1000(sv, 1000, "_cpu")
     best_anchor = None
     for engine, r in results.items():
         if "error" in r:
