@@ -28,9 +28,27 @@ __all__ = [
     "validate_votes",
 ]
 
-try:  # loaders are added by their own module; keep the schema importable on its own
-    from sealvalid.data.loaders import VOTE_FORMATS, read_votes, sniff_vote_format  # noqa: F401
+from sealvalid.data.aliases import AliasRegistry, normalize_name  # noqa: E402
+from sealvalid.data.boards import (  # noqa: E402
+    BOARD_COLUMNS,
+    BOARD_FORMATS,
+    METRICS,
+    board_wide,
+    read_leaderboard,
+    validate_board_table,
+)
+from sealvalid.data.loaders import VOTE_FORMATS, read_votes, sniff_vote_format  # noqa: E402
 
-    __all__ += ["VOTE_FORMATS", "read_votes", "sniff_vote_format"]
-except ImportError:  # pragma: no cover
-    pass
+__all__ += [
+    "AliasRegistry",
+    "BOARD_COLUMNS",
+    "BOARD_FORMATS",
+    "METRICS",
+    "VOTE_FORMATS",
+    "board_wide",
+    "normalize_name",
+    "read_leaderboard",
+    "read_votes",
+    "sniff_vote_format",
+    "validate_board_table",
+]

@@ -359,7 +359,7 @@ def _judge_text(v: object) -> tuple[object, bool]:
         try:
             v = ast.literal_eval(v.strip())
         except (ValueError, SyntaxError):
-            pass
+            v = v.strip()  # not a Python literal: the text itself is the judge id
     if isinstance(v, list | tuple | np.ndarray):
         return "/".join(str(x) for x in v), True
     return _scalar_text(v), False
@@ -494,7 +494,7 @@ def _style_columns(meta: pd.Series, ctx: _Context) -> dict[str, np.ndarray]:
         try:
             return _struct_sums(arr, keys)
         except _NotNumeric:
-            pass
+            arr = None  # a non-numeric leaf: fall through to the per-row Python path
     values = meta.tolist()
     parsed = [v if isinstance(v, dict) else _parse_mapping(v) for v in values]
     bad = np.fromiter((p is None for p in parsed), dtype=bool, count=len(parsed))
