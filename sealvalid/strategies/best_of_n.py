@@ -1,0 +1,164 @@
+"""Best-of-N private variants with selective disclosure.
+
+Source: Singh et al., *The Leaderboard Illusion* (arXiv 2504.20879), section 4: a provider
+tests ``N`` private variants of one model on the arena, each collecting ``n`` votes, publishes
+only the variant with the best (noisy) board rating and retracts the others. With identical
+variants (``spread=0``) the gain is pure noise harvesting: the published score is the maximum of
+``N`` noisy estimates of one rating, inflated by about ``E[max of N standard normals]`` times the
+per-variant rating sd. With a true spread the provider also picks up some real quality, but the
+board still overstates it (the winner's curse).
+
+Measured at disclosure (``fresh_votes=0``) or after ``fresh_votes`` post-release votes of the
+published variant, added to the board before it is scored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sealvalid.sim import make_variants, simulate, true_ratings
+from sealvalid.strategies.base import Play, Strategy, fit_codes, register
+
+__all__ = ["BestOfN"]
+
+_MAX_TRIES = 6  # doublings of the simulated votes before a variant is declared unreachable
+
+
+def _check_int(name: str, value, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not lo <= value <= hi:
+        raise ValueError(f"BestOfN.{name} must be an integer in [{lo}, {hi}], got {value!r}")
+
+
+def _variant_battles(world, variant, base_name: str, n: int, index: dict[str, int],
+                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Return ``n`` battles of ``variant`` against the public models, coded by ``index``."""
+    sub = world.with_models(variant, drop=(base_name,))
+    names = np.array(sub.model_names)
+    code = int(np.flatnonzero(names == variant.name)[0])
+    remap = np.array([index[m] for m in names])
+    n_sim = math.ceil(1.3 * n * len(names) / 2) + 64
+    for _ in range(_MAX_TRIES):
+        b = simulate(sub, n_sim, rng=rng).battles
+        keep = np.flatnonzero((b.model_a == code) | (b.model_b == code))[:n]
+        if len(keep) == n:
+            return remap[b.model_a[keep]], remap[b.model_b[keep]], b.winner[keep]
+        n_sim *= 2
+    raise ValueError(f"variant {variant.name!r} got only {len(keep)} of {n} battles in "
+                     f"{n_sim // 2} simulated votes; the world's sampling policy rarely picks it")
+
+
+@register("best-of-n")
+@dataclass(frozen=True, kw_only=True)
+class BestOfN(Strategy):
+    """Test ``n_variants`` private variants, publish the best, retract the rest.
+
+    Parameters
+    ----------
+    n_variants : int
+        Private variants tested (``N``, in [1, 1000]); ``1`` is an honest single release.
+    votes_per_variant : int
+        Battles each variant gets against the public models before disclosure (in [1, 10**7]).
+    spread : float
+        Sd of true quality between variants, Arena points (>= 0; 0: identical variants, pure
+        noise harvesting).
+    model : str, optional
+        The model whose family plays (it is replaced on the board by the published variant);
+        default: the model of median quality.
+    fresh_votes : int
+        Post-release battles of the published variant added before scoring (>= 0; 0: measured
+        at disclosure).
+
+    Notes
+    -----
+    Variants battle the public models only (never each other), each in its own simulated
+    arena in which it replaces ``model``, so the world's voters and sampling policy apply.
+    Selection uses a joint Bradley–Terry fit of the public votes and every variant's votes; the
+    board is then refitted without the retracted variants. The truth is the overall true
+    rating (:func:`sealvalid.sim.true_ratings`) of the world holding all ``N`` variants,
+    restricted to the board.
+    """
+
+    n_variants: int = 10
+    votes_per_variant: int = 500
+    spread: float = 0.0
+    model: str | None = None
+    fresh_votes: int = 0
+
+    def __post_init__(self) -> None:
+        _check_int("n_variants", self.n_variants, 1, 1000)
+        _check_int("votes_per_variant", self.votes_per_variant, 1, 10**7)
+        _check_int("fresh_votes", self.fresh_votes, 0, 10**7)
+        s = self.spread
+        if (isinstance(s, bool) or not isinstance(s, int | float | np.integer | np.floating)
+                or not math.isfinite(s) or s < 0):
+            raise ValueError(f"BestOfN.spread must be a finite number >= 0 (Arena points), "
+                             f"got {s!r}")
+        if self.model is not None and (not isinstance(self.model, str) or not self.model):
+            raise ValueError(f"BestOfN.model must be a model name or None, got {self.model!r}")
+
+    def _base(self, world):
+        if self.model is None:
+            ranked = sorted(world.models, key=lambda m: (m.quality, m.name))
+            return ranked[(len(ranked) - 1) // 2]
+        if self.model not in world.model_names:
+            raise ValueError(f"BestOfN.model {self.model!r} is not in the world; models: "
+                             f"{list(world.model_names)[:10]}")
+        return world.model(self.model)
+
+    def play(self, world, n_votes: int, rng: np.random.Generator) -> Play:
+        """Run one best-of-N round: test, select, retract, publish.
+
+        Parameters
+        ----------
+        world : sealvalid.sim.World
+            The honest arena.
+        n_votes : int
+            Votes among the public models (the other models of the world).
+        rng : numpy.random.Generator
+            The replicate's stream.
+
+        Returns
+        -------
+        Play
+            The board after disclosure (public models and the published variant).
+        """
+        base = self._base(world)
+        streams = rng.spawn(self.n_variants + 3)
+        variants = make_variants(base, self.n_variants, spread=float(self.spread),
+                                 rng=streams[0])
+        public = world.with_models(drop=(base.name,))
+        pub_names = list(public.model_names)
+        names = pub_names + [v.name for v in variants]
+        index = {m: k for k, m in enumerate(names)}
+        core = simulate(public, n_votes, rng=streams[1]).battles
+        parts = [(core.model_a.astype(np.intp), core.model_b.astype(np.intp), core.winner)]
+        for v, s in zip(variants, streams[3:], strict=True):
+            parts.append(_variant_battles(world, v, base.name, self.votes_per_variant, index, s))
+        a, b, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+        private = fit_codes(names, a, b, w)
+        best = int(np.argmax(private.to_numpy()[len(pub_names):]))
+        chosen = variants[best]
+        pa, pb, pw = parts[0]
+        va, vb, vw = parts[1 + best]
+        keep = len(pub_names)
+        # the published variant takes code `keep` on the board
+        va = np.where(va == index[chosen.name], keep, va)
+        vb = np.where(vb == index[chosen.name], keep, vb)
+        board_names = [*pub_names, chosen.name]
+        extra = []
+        if self.fresh_votes:
+            fa, fb, fw = _variant_battles(world, chosen, base.name, self.fresh_votes,
+                                          {m: k for k, m in enumerate(board_names)}, streams[2])
+            extra = [(fa, fb, fw)]
+        a, b, w = (np.concatenate(x) for x in zip((pa, pb, pw), (va, vb, vw), *extra,
+                                                  strict=True))
+        board = fit_codes(board_names, a, b, w)
+        truth = true_ratings(world.with_models(*variants, drop=(base.name,)))
+        overall = truth[truth["scope"] == "overall"].set_index("model")["true_rating"]
+        return Play(board=board, truth=pd.Series(overall.reindex(board_names).to_numpy(),
+                                                 index=board_names),
+                    gamed=(chosen.name,))
