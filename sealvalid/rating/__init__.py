@@ -16,6 +16,7 @@ from sealvalid.rating.board import (
 )
 from sealvalid.rating.bt import BradleyTerry, DisconnectedGraphError, NotFittedError, parse_anchor
 from sealvalid.rating.cells import Cells, aggregate_pairs
+from sealvalid.rating.cluster import cluster_covariance
 from sealvalid.rating.elo import online_elo, permutation_elo
 from sealvalid.rating.segments import SegmentBoards, compare_segments, segment_boards
 from sealvalid.rating.style import StyleBT, style_control, style_features
@@ -33,6 +34,7 @@ __all__ = [
     "StyleBT",
     "aggregate_pairs",
     "board_from_fit",
+    "cluster_covariance",
     "inverse_pair_weights",
     "compare_segments",
     "online_elo",
