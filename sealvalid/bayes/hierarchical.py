@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from sealvalid.bayes.base import ScaledModel
 from sealvalid.bayes.cells import PairCells, build_cells, shrink_votes
 from sealvalid.bayes.diagnostics import (
     ConvergenceReport,
@@ -256,7 +257,7 @@ def choose_parametrization(cells: PairCells, ties: str = "half") -> dict:
 
 
 # --------------------------------------------------------------------------- the estimator
-class HierarchicalBT:
+class HierarchicalBT(ScaledModel):
     """Hierarchical Bradley–Terry fitted by NUTS (nutpie) on aggregated cells.
 
     Parameters
@@ -348,14 +349,6 @@ class HierarchicalBT:
         self.init_rating = init_rating
 
     # ------------------------------------------------------------------ config
-    @property
-    def factor(self) -> float:
-        """Rating points per natural unit."""
-        return self.scale / math.log(self.base)
-
-    def _by(self) -> tuple[str, ...]:
-        return (self.by,) if isinstance(self.by, str) else tuple(self.by)
-
     def get_config(self) -> dict:
         """Return the constructor parameters as a JSON-friendly dict (see :meth:`from_config`)."""
         return {

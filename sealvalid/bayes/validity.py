@@ -67,13 +67,13 @@ Derived, per posterior draw (so each comes with a posterior and an interval):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sealvalid.bayes.base import ScaledModel
 from sealvalid.bayes.cells import PairCells, build_cells, shrink_votes
 from sealvalid.bayes.diagnostics import (
     ConvergenceReport,
@@ -298,7 +298,7 @@ class _Source:
     position: bool = False
 
 
-class ConstructValidity:
+class ConstructValidity(ScaledModel):
     """Bayesian construct-validity model of crowd votes (see the module docstring).
 
     Parameters
@@ -390,14 +390,6 @@ class ConstructValidity:
         self.scale = scale
         self.base = base
         self.init_rating = init_rating
-
-    @property
-    def factor(self) -> float:
-        """Rating points per natural unit."""
-        return self.scale / math.log(self.base)
-
-    def _by(self) -> tuple[str, ...]:
-        return (self.by,) if isinstance(self.by, str) else tuple(self.by)
 
     def get_config(self) -> dict:
         """Return the constructor parameters (JSON-friendly)."""

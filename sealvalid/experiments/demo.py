@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sealvalid.experiments.runner import _versions
+
 __all__ = ["run_demo"]
 
 
@@ -225,7 +227,7 @@ def run_demo(*, seed: int = 20251001, out: str | os.PathLike = "results/demo",
                   for k, v in world.__dict__.items()},
         "timings_s": timings,
         "python": platform.python_version(),
-        "versions": _versions(),
+        "versions": _versions(),  # the runner's manifest helper
         "files": sorted(p.name for p in out.iterdir()),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
@@ -297,15 +299,3 @@ def _real_data_part(root: Path, out: Path, rng) -> str | None:
     tau = stats.kendalltau(tab["crowd_rating"], tab["gpt4_judge_rating"]).statistic
     return (f"{len(crowd):,} crowd votes and {len(judge):,} GPT-4-judge votes over "
             f"{len(common)} common models: Kendall tau between the two boards = {tau:.3f}.")
-
-
-def _versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("sealvalid", "numpy", "scipy", "pandas", "matplotlib"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = None
-    return out

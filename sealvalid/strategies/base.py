@@ -31,6 +31,7 @@ Column contract
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import ClassVar
@@ -118,7 +119,7 @@ class Play:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Strategy:
+class Strategy(ABC):
     """Base of all strategies: parameters as frozen keyword-only fields, and :meth:`play`.
 
     Subclasses add their parameters as fields, check them in ``__post_init__`` and register
@@ -127,6 +128,7 @@ class Strategy:
 
     name: ClassVar[str] = "strategy"
 
+    @abstractmethod
     def play(self, world, n_votes: int, rng: np.random.Generator) -> Play:
         """Run the strategy once.
 
@@ -143,7 +145,6 @@ class Strategy:
         -------
         Play
         """
-        raise NotImplementedError
 
     def params(self) -> dict:
         """Return the parameters as a plain dict (recorded in results)."""
