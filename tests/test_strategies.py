@@ -106,7 +106,8 @@ def test_fresh_votes_wash_out_inflation(best_of_5):
 
 def test_column_contract(best_of_5):
     f = best_of_5
-    assert list(f.columns) == RESULT_COLUMNS
+    assert list(f.columns) == [*RESULT_COLUMNS, "fresh_votes", "provisional", "honest_votes",
+                               "attack_votes", "honest_dropped", "attack_dropped"]
     assert RESULT_COLUMNS[: len(SHIFT_COLUMNS)] == SHIFT_COLUMNS
     assert (f["rank_shift"] == f["true_rank"] - f["board_rank"]).all()
     sums = f.groupby("replicate")["score_shift"].sum()

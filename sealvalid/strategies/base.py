@@ -33,12 +33,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from sealvalid.defenses.base import Safeguards
 from sealvalid.rating import BradleyTerry
 from sealvalid.rating.cells import Cells
 
@@ -103,19 +104,29 @@ class Play:
     Attributes
     ----------
     board : pandas.Series
-        Board rating per model (index: model names), Arena scale.
+        Board score per model (index: model names): Arena rating for arena strategies, the
+        reported score for static benchmarks.
     truth : pandas.Series
-        True overall rating of the same models (any offset; re-centred when scored).
+        True score of the same models (for Arena ratings any offset; re-centred when scored).
     gamed : tuple of str
         The models the strategy plays for.
     goodhart_gap : pandas.Series, optional
         Board gain minus real-world gain per gamed model (index: model names).
+    centre : bool
+        Re-centre board and truth to mean zero before the shift is taken (Arena ratings, whose
+        offset is arbitrary); ``False`` for scores on an absolute scale (accuracies).
+    extra : dict
+        Replicate-level figures (str -> float), appended as columns in the order given: what
+        the safeguards cost (``honest_dropped``, ``attack_dropped``, ...), the attacker's
+        spend, when the board was measured, and so on.
     """
 
     board: pd.Series
     truth: pd.Series
     gamed: tuple[str, ...] = ()
     goodhart_gap: pd.Series | None = None
+    centre: bool = True
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,23 +134,31 @@ class Strategy(ABC):
     """Base of all strategies: parameters as frozen keyword-only fields, and :meth:`play`.
 
     Subclasses add their parameters as fields, check them in ``__post_init__`` and register
-    with :func:`register`.
+    with :func:`register`. ``setting`` says where the strategy plays: ``"arena"`` (a
+    :class:`sealvalid.sim.World`, with public votes) or ``"static"`` (a
+    :class:`sealvalid.sim.StaticWorld`, whose sizes are the strategy's own parameters).
     """
 
     name: ClassVar[str] = "strategy"
+    setting: ClassVar[str] = "arena"
 
     @abstractmethod
-    def play(self, world, n_votes: int, rng: np.random.Generator) -> Play:
+    def play(self, world, n_votes: int | None, rng: np.random.Generator, *,
+             safeguards: Safeguards) -> Play:
         """Run the strategy once.
 
         Parameters
         ----------
-        world : sealvalid.sim.World
-            The honest arena.
-        n_votes : int
-            Votes of the public board (the strategy may add its own on top).
+        world : sealvalid.sim.World or sealvalid.sim.StaticWorld
+            The honest arena (or static benchmark).
+        n_votes : int or None
+            Votes of the public board (the strategy may add its own on top); ``None`` for
+            static strategies.
         rng : numpy.random.Generator
             The replicate's stream.
+        safeguards : sealvalid.defenses.Safeguards
+            The defenses in force: the strategy plays in ``safeguards.world(world)``, obeys
+            ``safeguards.rule(...)`` and publishes through ``safeguards.publish``.
 
         Returns
         -------
@@ -202,7 +221,7 @@ def shift_frame(play: Play, *, replicate: int, strategy: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per model on the board, columns :data:`RESULT_COLUMNS` (see the module
-        docstring).
+        docstring), then the keys of ``play.extra``.
     """
     models = list(play.board.index)
     missing = sorted(set(models) - set(play.truth.index))
@@ -211,14 +230,15 @@ def shift_frame(play: Play, *, replicate: int, strategy: str) -> pd.DataFrame:
                          "cover every model on the board")
     board = play.board.to_numpy(float)
     truth = play.truth.reindex(models).to_numpy(float)
-    board = board - board.mean()
-    truth = truth - truth.mean()
+    if play.centre:
+        board = board - board.mean()
+        truth = truth - truth.mean()
     true_rank = _rank(truth)
     board_rank = _rank(board)
     gap = np.full(len(models), np.nan)
     if play.goodhart_gap is not None:
         gap = play.goodhart_gap.reindex(models).to_numpy(float)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "replicate": np.full(len(models), replicate, dtype=np.int64),
         "strategy": strategy,
         "model": models,
@@ -229,46 +249,69 @@ def shift_frame(play: Play, *, replicate: int, strategy: str) -> pd.DataFrame:
         "gamed": np.isin(models, list(play.gamed)),
         "goodhart_gap": gap,
     })
+    for key, value in play.extra.items():
+        if key in out.columns:
+            raise ValueError(f"Play.extra key {key!r} clashes with a result column")
+        out[key] = value
+    return out
 
 
-def run_strategy(world, strategy: Strategy, *, n_votes: int, n_replicates: int,
-                 rng=None) -> pd.DataFrame:
+def run_strategy(world, strategy: Strategy, *, n_votes: int | None = None, n_replicates: int,
+                 rng=None, defenses=()) -> pd.DataFrame:
     """Run a strategy over replicates and measure how far it shifts the board.
 
     Parameters
     ----------
-    world : sealvalid.sim.World
-        The honest arena.
+    world : sealvalid.sim.World or sealvalid.sim.StaticWorld
+        The honest arena (static strategies: the benchmark world).
     strategy : Strategy
         A registered strategy instance.
-    n_votes : int
-        Public votes per replicate (>= 1).
+    n_votes : int, optional
+        Public votes per replicate (>= 1); required for arena strategies, must be ``None`` for
+        static ones.
     n_replicates : int
         Replicates (>= 1); each gets its own stream from
-        ``np.random.default_rng(rng).spawn(n_replicates)``.
+        ``np.random.default_rng(rng).spawn(n_replicates)``, so replicate ``r`` is the same
+        whatever the defenses (common random numbers for attack × defense comparisons).
     rng
         Anything :func:`numpy.random.default_rng` accepts.
+    defenses : Defense, iterable of Defense or Safeguards
+        Safeguards in force (default: none).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`RESULT_COLUMNS`, one row per replicate and board model. ``attrs``:
-        ``strategy``, ``params``, ``world``, ``n_votes``, ``n_replicates``, ``seed`` (the
-        entropy of the root seed sequence).
+        Columns :data:`RESULT_COLUMNS` then the strategy's replicate-level extras, one row per
+        replicate and board model. ``attrs``: ``strategy``, ``params``, ``defenses``, ``world``,
+        ``n_votes``, ``n_replicates``, ``seed`` (the entropy of the root seed sequence).
     """
     if not isinstance(strategy, Strategy):
         raise ValueError(f"strategy must be a Strategy instance, got {strategy!r}; "
                          f"registered: {sorted(STRATEGIES)}")
-    for label, value in (("n_votes", n_votes), ("n_replicates", n_replicates)):
+    checks = [("n_replicates", n_replicates)]
+    if strategy.setting == "static":
+        if n_votes is not None:
+            raise ValueError(f"strategy {strategy.name!r} plays on a static benchmark and takes "
+                             f"no public votes (n_votes=None); got n_votes={n_votes!r}")
+    else:
+        checks.append(("n_votes", n_votes))
+    for label, value in checks:
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{label} must be an integer >= 1, got {value!r}")
+    guards = defenses if isinstance(defenses, Safeguards) else Safeguards(defenses)
+    for d in guards.defenses:
+        if d.setting != strategy.setting:
+            raise ValueError(f"defense {d.name!r} guards {d.setting} leaderboards but strategy "
+                             f"{strategy.name!r} plays on a {strategy.setting} one")
     root = np.random.default_rng(rng)
     seed = getattr(root.bit_generator.seed_seq, "entropy", None)
     streams = root.spawn(int(n_replicates))
-    frames = [shift_frame(strategy.play(world, int(n_votes), s), replicate=r,
+    votes = None if n_votes is None else int(n_votes)
+    frames = [shift_frame(strategy.play(world, votes, s, safeguards=guards), replicate=r,
                           strategy=strategy.name) for r, s in enumerate(streams)]
-    out = pd.concat(frames, ignore_index=True)[RESULT_COLUMNS]
+    out = pd.concat(frames, ignore_index=True)
     out.attrs = {"strategy": strategy.name, "params": strategy.params(),
-                 "world": getattr(world, "name", None), "n_votes": int(n_votes),
+                 "defenses": {d.name: d.params() for d in guards.defenses},
+                 "world": getattr(world, "name", None), "n_votes": votes,
                  "n_replicates": int(n_replicates), "seed": seed}
     return out

@@ -9,7 +9,9 @@ per-variant rating sd. With a true spread the provider also picks up some real q
 board still overstates it (the winner's curse).
 
 Measured at disclosure (``fresh_votes=0``) or after ``fresh_votes`` post-release votes of the
-published variant, added to the board before it is scored.
+published variant, added to the board before it is scored. Safeguards it obeys: provisional
+scores (LMArena's 2025 policy: a family that tested more than 10 variants is scored only after
+2,000 fresh votes) and disclosure of every variant (:mod:`sealvalid.defenses.disclosure`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sealvalid.defenses.base import ArenaLog, Safeguards
 from sealvalid.sim import make_variants, simulate, true_ratings
-from sealvalid.strategies.base import Play, Strategy, fit_codes, register
+from sealvalid.sim.engine import BATTLE_FIELDS, Battles
+from sealvalid.strategies.base import Play, Strategy, register
 
 __all__ = ["BestOfN"]
 
@@ -34,8 +38,15 @@ def _check_int(name: str, value, lo: int, hi: int) -> None:
 
 
 def _variant_battles(world, variant, base_name: str, n: int, index: dict[str, int],
-                     rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Return ``n`` battles of ``variant`` against the public models, coded by ``index``."""
+                     rng: np.random.Generator):
+    """Return ``n`` battles of ``variant`` against the public models, and the code map.
+
+    Returns
+    -------
+    (Battles, ndarray)
+        The battles (in the codes of the variant's own simulated arena) and the map from those
+        codes to ``index``.
+    """
     sub = world.with_models(variant, drop=(base_name,))
     names = np.array(sub.model_names)
     code = int(np.flatnonzero(names == variant.name)[0])
@@ -45,10 +56,16 @@ def _variant_battles(world, variant, base_name: str, n: int, index: dict[str, in
         b = simulate(sub, n_sim, rng=rng).battles
         keep = np.flatnonzero((b.model_a == code) | (b.model_b == code))[:n]
         if len(keep) == n:
-            return remap[b.model_a[keep]], remap[b.model_b[keep]], b.winner[keep]
+            return _take(b, keep), remap
         n_sim *= 2
     raise ValueError(f"variant {variant.name!r} got only {len(keep)} of {n} battles in "
                      f"{n_sim // 2} simulated votes; the world's sampling policy rarely picks it")
+
+
+def _take(battles, rows: np.ndarray):
+    """The battles at ``rows``."""
+    return Battles(**{f: (getattr(battles, f)[:, rows] if f.startswith("style")
+                          else getattr(battles, f)[rows]) for f in BATTLE_FIELDS})
 
 
 @register("best-of-n")
@@ -109,7 +126,8 @@ class BestOfN(Strategy):
                              f"{list(world.model_names)[:10]}")
         return world.model(self.model)
 
-    def play(self, world, n_votes: int, rng: np.random.Generator) -> Play:
+    def play(self, world, n_votes: int, rng: np.random.Generator, *,
+             safeguards: Safeguards) -> Play:
         """Run one best-of-N round: test, select, retract, publish.
 
         Parameters
@@ -120,12 +138,21 @@ class BestOfN(Strategy):
             Votes among the public models (the other models of the world).
         rng : numpy.random.Generator
             The replicate's stream.
+        safeguards : sealvalid.defenses.Safeguards
+            Rules obeyed: ``disclose_all`` (every variant stays on the board),
+            ``provisional_variants`` / ``provisional_votes`` (a family that tested more variants
+            is scored only after that many fresh votes of its published model); screens and
+            rating hooks act on the published log.
 
         Returns
         -------
         Play
-            The board after disclosure (public models and the published variant).
+            The board after disclosure (public models and the published variant, or every
+            variant under ``disclose_all``). Extras: ``fresh_votes`` (post-release votes in the
+            board), ``provisional`` (1 if the provisional rule held the score back), and the
+            screening costs of :meth:`sealvalid.defenses.Safeguards.publish`.
         """
+        world = safeguards.world(world)
         base = self._base(world)
         streams = rng.spawn(self.n_variants + 3)
         variants = make_variants(base, self.n_variants, spread=float(self.spread),
@@ -135,30 +162,43 @@ class BestOfN(Strategy):
         names = pub_names + [v.name for v in variants]
         index = {m: k for k, m in enumerate(names)}
         core = simulate(public, n_votes, rng=streams[1]).battles
-        parts = [(core.model_a.astype(np.intp), core.model_b.astype(np.intp), core.winner)]
-        for v, s in zip(variants, streams[3:], strict=True):
-            parts.append(_variant_battles(world, v, base.name, self.votes_per_variant, index, s))
-        a, b, w = (np.concatenate(x) for x in zip(*parts, strict=True))
-        private = fit_codes(names, a, b, w)
+        honest_logs = [ArenaLog.from_battles(core, names)]
+        variant_logs = []
+        for k, (v, s) in enumerate(zip(variants, streams[3:], strict=True)):
+            b, remap = _variant_battles(world, v, base.name, self.votes_per_variant, index, s)
+            # each simulated arena has its own voter pool: keep their ids apart
+            variant_logs.append(ArenaLog.from_battles(b, names, remap=remap,
+                                                      voter_offset=(k + 1) << 32))
+        private = ArenaLog.concat(honest_logs + variant_logs).fit()
         best = int(np.argmax(private.to_numpy()[len(pub_names):]))
         chosen = variants[best]
-        pa, pb, pw = parts[0]
-        va, vb, vw = parts[1 + best]
-        keep = len(pub_names)
-        # the published variant takes code `keep` on the board
-        va = np.where(va == index[chosen.name], keep, va)
-        vb = np.where(vb == index[chosen.name], keep, vb)
-        board_names = [*pub_names, chosen.name]
-        extra = []
-        if self.fresh_votes:
-            fa, fb, fw = _variant_battles(world, chosen, base.name, self.fresh_votes,
-                                          {m: k for k, m in enumerate(board_names)}, streams[2])
-            extra = [(fa, fb, fw)]
-        a, b, w = (np.concatenate(x) for x in zip((pa, pb, pw), (va, vb, vw), *extra,
-                                                  strict=True))
-        board = fit_codes(board_names, a, b, w)
+        limit = safeguards.rule("provisional_variants")
+        provisional = limit is not None and self.n_variants > limit
+        fresh = max(self.fresh_votes, safeguards.rule("provisional_votes")) if provisional \
+            else self.fresh_votes
+        if safeguards.rule("disclose_all"):
+            shown = list(range(self.n_variants))
+        else:
+            shown = [best]
+        board_names = pub_names + [variants[k].name for k in shown]
+        code = {m: k for k, m in enumerate(board_names)}
+        remap = np.array([code.get(m, -1) for m in names])
+        logs = [ArenaLog.from_battles(core, board_names)]
+        for k in shown:
+            lg = variant_logs[k]
+            logs.append(ArenaLog(names=tuple(board_names), a=remap[lg.a], b=remap[lg.b],
+                                 winner=lg.winner, voter=lg.voter, honest=lg.honest,
+                                 day=lg.day, style_a=lg.style_a, style_b=lg.style_b))
+        if fresh:
+            b, fr = _variant_battles(world, chosen, base.name, fresh, code, streams[2])
+            logs.append(ArenaLog.from_battles(b, board_names, remap=fr,
+                                              voter_offset=(self.n_variants + 1) << 32))
+        published = safeguards.publish(ArenaLog.concat(logs))
+        board = published.board
         truth = true_ratings(world.with_models(*variants, drop=(base.name,)))
         overall = truth[truth["scope"] == "overall"].set_index("model")["true_rating"]
-        return Play(board=board, truth=pd.Series(overall.reindex(board_names).to_numpy(),
-                                                 index=board_names),
-                    gamed=(chosen.name,))
+        return Play(board=board, truth=pd.Series(overall.reindex(board.index).to_numpy(),
+                                                 index=board.index),
+                    gamed=(chosen.name,),
+                    extra={"fresh_votes": fresh, "provisional": int(provisional),
+                           **published.costs})

@@ -1,0 +1,34 @@
+"""Safeguards, and how much of each attack they take back.
+
+* :mod:`sealvalid.defenses.base` — the :class:`Defense` protocol (hooks ``world``, ``rules``,
+  ``screen``, ``rate``, ``holdout``), the :data:`DEFENSES` registry (``@register("name")``),
+  the :class:`ArenaLog` defenses act on and :class:`Safeguards`, a set of defenses acting
+  together;
+* :mod:`sealvalid.defenses.disclosure` — provisional scores and disclose-all rules against
+  best-of-N private testing.
+
+A new defense is one new module decorated with ``@register``, imported below.
+"""
+
+from sealvalid.defenses.base import (
+    DEFENSES,
+    RULES,
+    ArenaLog,
+    Defense,
+    Published,
+    Safeguards,
+    register,
+)
+from sealvalid.defenses.disclosure import DiscloseAll, ProvisionalScores
+
+__all__ = [
+    "DEFENSES",
+    "RULES",
+    "ArenaLog",
+    "Defense",
+    "DiscloseAll",
+    "ProvisionalScores",
+    "Published",
+    "Safeguards",
+    "register",
+]
