@@ -5,7 +5,9 @@
   the :class:`ArenaLog` defenses act on and :class:`Safeguards`, a set of defenses acting
   together;
 * :mod:`sealvalid.defenses.disclosure` — provisional scores and disclose-all rules against
-  best-of-N private testing.
+  best-of-N private testing;
+* :mod:`sealvalid.defenses.evaluate` — the attack × defense evaluation (shift that remains,
+  cost to honest parties and to the attacker).
 
 A new defense is one new module decorated with ``@register``, imported below.
 """
@@ -20,8 +22,12 @@ from sealvalid.defenses.base import (
     register,
 )
 from sealvalid.defenses.disclosure import DiscloseAll, ProvisionalScores
+from sealvalid.defenses.evaluate import Attack, defense_table, evaluate_defenses
 
 __all__ = [
+    "Attack",
+    "defense_table",
+    "evaluate_defenses",
     "DEFENSES",
     "RULES",
     "ArenaLog",

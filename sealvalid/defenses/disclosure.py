@@ -56,7 +56,12 @@ class ProvisionalScores(Defense):
 @register("disclose-all")
 @dataclass(frozen=True, kw_only=True)
 class DiscloseAll(Defense):
-    """Every privately tested variant is published with its score; nothing is retracted."""
+    """Every privately tested variant is published with its score; nothing is retracted.
+
+    The family's published scores are then all its variants' (their mean is unbiased for
+    identical variants); the best of them still carries the winner's curse, but in plain view,
+    next to the N - 1 scores that show how it was selected.
+    """
 
     targets = ("best-of-n",)
 

@@ -148,7 +148,9 @@ class BestOfN(Strategy):
         -------
         Play
             The board after disclosure (public models and the published variant, or every
-            variant under ``disclose_all``). Extras: ``fresh_votes`` (post-release votes in the
+            variant under ``disclose_all``, when all of them count as gamed: the family's
+            published scores, whose mean carries no selection bias; its best variant still
+            carries the winner's curse, in plain view). Extras: ``fresh_votes`` (post-release votes in the
             board), ``provisional`` (1 if the provisional rule held the score back), and the
             screening costs of :meth:`sealvalid.defenses.Safeguards.publish`.
         """
@@ -199,6 +201,6 @@ class BestOfN(Strategy):
         overall = truth[truth["scope"] == "overall"].set_index("model")["true_rating"]
         return Play(board=board, truth=pd.Series(overall.reindex(board.index).to_numpy(),
                                                  index=board.index),
-                    gamed=(chosen.name,),
+                    gamed=tuple(variants[k].name for k in shown),
                     extra={"fresh_votes": fresh, "provisional": int(provisional),
                            **published.costs})
