@@ -4,7 +4,9 @@
   registry (``@register("name")``), shift metrics against the known truth
   (:func:`shift_frame`) and :func:`run_strategy` over spawned replicate streams;
 * :mod:`sealvalid.strategies.best_of_n` — best-of-N private variants with selective
-  disclosure (*Leaderboard Illusion*, arXiv 2504.20879).
+  disclosure (*Leaderboard Illusion*, arXiv 2504.20879);
+* :mod:`sealvalid.strategies.honest` — the honest baseline (what safeguards cost when nobody
+  games).
 
 A new strategy is one new module decorated with ``@register``, imported below.
 """
@@ -21,12 +23,14 @@ from sealvalid.strategies.base import (
     shift_frame,
 )
 from sealvalid.strategies.best_of_n import BestOfN
+from sealvalid.strategies.honest import Honest
 
 __all__ = [
     "RESULT_COLUMNS",
     "SHIFT_COLUMNS",
     "STRATEGIES",
     "BestOfN",
+    "Honest",
     "Play",
     "Strategy",
     "fit_codes",
