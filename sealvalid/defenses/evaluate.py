@@ -32,7 +32,8 @@ from scipy.special import ndtri
 
 from sealvalid.defenses.base import Defense, Safeguards
 
-__all__ = ["Attack", "evaluate_defenses", "defense_table", "RAW_COLUMNS", "TABLE_COLUMNS"]
+__all__ = ["Attack", "evaluate_defenses", "evaluate_replicate", "defense_table", "RAW_COLUMNS",
+           "TABLE_COLUMNS"]
 
 #: leading columns of :func:`evaluate_defenses` (numeric strategy extras follow)
 RAW_COLUMNS = ["attack", "defense", "replicate", "metric", "shift", "gamed_rank_shift",
@@ -138,6 +139,25 @@ def evaluate_defenses(attacks: Sequence[Attack], defenses: Mapping[str, object],
         One row per attack, defense and replicate: :data:`RAW_COLUMNS`, then the strategy's
         numeric extras (e.g. ``attack_cost``, ``fresh_votes``).
     """
+    if isinstance(n_replicates, bool) or not isinstance(n_replicates, int) or n_replicates < 2:
+        raise ValueError(f"n_replicates must be an integer >= 2, got {n_replicates!r}")
+    return _evaluate(attacks, defenses, n_replicates, rng, progress)
+
+
+def evaluate_replicate(attacks: Sequence[Attack], defenses: Mapping[str, object], *,
+                       rng=None) -> pd.DataFrame:
+    """One replicate of :func:`evaluate_defenses` (for experiment runners).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`evaluate_defenses` for one replicate, without ``replicate`` (the
+        runner adds it).
+    """
+    return _evaluate(attacks, defenses, 1, rng, False).drop(columns="replicate")
+
+
+def _evaluate(attacks, defenses, n_replicates, rng, progress) -> pd.DataFrame:
     from sealvalid.strategies.base import run_strategy
 
     attacks = list(attacks)
@@ -152,8 +172,6 @@ def evaluate_defenses(attacks: Sequence[Attack], defenses: Mapping[str, object],
     if "none" in defenses:
         raise ValueError("'none' is the undefended baseline and is added automatically; "
                          "do not pass it")
-    if isinstance(n_replicates, bool) or not isinstance(n_replicates, int) or n_replicates < 2:
-        raise ValueError(f"n_replicates must be an integer >= 2, got {n_replicates!r}")
     guards = {"none": Safeguards(())}
     guards.update({k: _as_safeguards(k, v) for k, v in defenses.items()})
     root = int(np.random.default_rng(rng).integers(2**63))

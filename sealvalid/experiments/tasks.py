@@ -103,3 +103,7 @@ def rating_recovery(params: dict, rng: np.random.Generator) -> pd.DataFrame:
     t["kendall_tau"] = stats.kendalltau(t["rating"], t["true_rating"]).statistic
     return t[["model", "true_rating", "rating", "lower", "upper", "covered", "abs_error",
               "kendall_tau"]]
+
+
+# the study tasks register themselves on import (strategies, safeguards, segments, real data)
+from sealvalid.experiments import studies  # noqa: E402,F401
