@@ -103,7 +103,7 @@ def test_publish_screens_and_counts_costs():
 
 def test_publish_drops_models_without_votes():
     log = _log(k=3)
-    only01 = ~(((log.a == 2) | (log.b == 2)))
+    only01 = ~((log.a == 2) | (log.b == 2))
 
     @dataclass(frozen=True, kw_only=True)
     class NoM2(Defense):
@@ -201,6 +201,9 @@ def test_heat_map(evaluation, tmp_path):
     assert "n/a" in texts  # honest world: nothing to take back
     assert any(t.startswith("8") or t.startswith("9") for t in texts)
     ax.figure.savefig(tmp_path / "h.png")
+    import matplotlib.pyplot as plt
+
+    plt.close(ax.figure)
     with pytest.raises(ValueError, match="value must be one of"):
         plot_attack_defense(table, value="nope")
 

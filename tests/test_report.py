@@ -17,6 +17,7 @@ from sealvalid.plots.report import Report, figure_png  # noqa: E402
 
 
 def test_report_is_self_contained(tmp_path):
+    plt.close("all")  # figures other tests left open are not this test's concern
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
     table = pd.DataFrame({"model": ["<b>x</b>", "y"], "rating": [1234.5678, 998.1],

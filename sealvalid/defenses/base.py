@@ -213,7 +213,7 @@ class ArenaLog:
         return fit_codes(self.names, self.a, self.b, self.winner)
 
     def to_votes(self) -> pd.DataFrame:
-        """The log as a canonical vote table (``voter_id``; ``style_*_a/b`` when present)."""
+        """Return the log as a canonical vote table (``voter_id``; ``style_*_a/b`` if present)."""
         from sealvalid.data.schema import STYLE_FEATURES, WINNER_LABELS
 
         cat = pd.CategoricalDtype(list(self.names))
@@ -362,7 +362,7 @@ class Safeguards:
         return world
 
     def holdout(self, world):
-        """The static leaderboard's reporting mechanism, or ``None``."""
+        """Return the static leaderboard's reporting mechanism, or ``None``."""
         for d in self.defenses:
             if d._overrides("holdout"):
                 return d.holdout(world)

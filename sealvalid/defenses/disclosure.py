@@ -23,7 +23,9 @@ __all__ = ["ProvisionalScores", "DiscloseAll"]
 @register("provisional-scores")
 @dataclass(frozen=True, kw_only=True)
 class ProvisionalScores(Defense):
-    """A family that tested more than ``max_variants`` variants is scored only after
+    """Provisional scores for families that tested many private variants.
+
+    A family that tested more than ``max_variants`` variants is scored only after
     ``fresh_votes`` post-release votes of its published model.
 
     Parameters

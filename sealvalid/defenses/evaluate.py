@@ -36,7 +36,8 @@ __all__ = ["Attack", "evaluate_defenses", "evaluate_replicate", "defense_table",
            "TABLE_COLUMNS"]
 
 #: leading columns of :func:`evaluate_defenses` (numeric strategy extras follow)
-RAW_COLUMNS = ["attack", "defense", "replicate", "metric", "shift", "gamed_rank_shift",
+RAW_COLUMNS = ["attack", "defense", "replicate", "metric", "shift", "control_shift",
+               "gamed_rank_shift",
                "honest_tau", "honest_rmse", "honest_votes", "honest_dropped", "attack_votes",
                "attack_dropped"]
 #: columns of :func:`defense_table`
@@ -63,6 +64,11 @@ class Attack:
     metric : str
         Column of the strategy's result frame measuring the gain of the gamed model(s):
         ``"score_shift"`` (default), ``"goodhart_gap"`` or ``"rank_shift"``.
+    control : sealvalid.strategies.Strategy, optional
+        The same strategy with no budget (e.g. one variant, no rigged votes). When given, the
+        attack's effect is its metric minus the control's, paired on the same replicate and
+        the same defense: a defense that changes what the board estimates (style control,
+        another voter base) then moves both, and only what the attack adds is counted.
     """
 
     name: str
@@ -70,6 +76,7 @@ class Attack:
     world: object
     n_votes: int | None = None
     metric: str = "score_shift"
+    control: object = None
 
     def __post_init__(self) -> None:
         if self.metric not in ("score_shift", "goodhart_gap", "rank_shift"):
@@ -77,6 +84,10 @@ class Attack:
                              f"'rank_shift', got {self.metric!r}")
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"Attack.name must be a non-empty string, got {self.name!r}")
+        if self.control is not None and (
+                getattr(self.control, "setting", None) != getattr(self.strategy, "setting", 0)):
+            raise ValueError(f"Attack {self.name!r}: the control must be a strategy of the same "
+                             "setting as the attack")
 
 
 def _as_safeguards(name: str, value) -> Safeguards:
@@ -137,7 +148,8 @@ def evaluate_defenses(attacks: Sequence[Attack], defenses: Mapping[str, object],
     -------
     pandas.DataFrame
         One row per attack, defense and replicate: :data:`RAW_COLUMNS`, then the strategy's
-        numeric extras (e.g. ``attack_cost``, ``fresh_votes``).
+        numeric extras (e.g. ``attack_cost``, ``fresh_votes``). ``shift`` is the attack's
+        metric, minus ``control_shift`` (the control's metric; NaN without a control).
     """
     if isinstance(n_replicates, bool) or not isinstance(n_replicates, int) or n_replicates < 2:
         raise ValueError(f"n_replicates must be an integer >= 2, got {n_replicates!r}")
@@ -188,9 +200,21 @@ def _evaluate(attacks, defenses, n_replicates, rng, progress) -> pd.DataFrame:
         frame = run_strategy(a.world, a.strategy, n_votes=a.n_votes,
                              n_replicates=n_replicates, rng=np.random.default_rng(seed),
                              defenses=g)
+        base = None
+        if a.control is not None:
+            ctrl = run_strategy(a.world, a.control, n_votes=a.n_votes,
+                                n_replicates=n_replicates,
+                                rng=np.random.default_rng(np.random.SeedSequence([root, i])),
+                                defenses=g)
+            base = {int(r): _replicate_row(p, a.metric)["shift"]
+                    for r, p in ctrl.groupby("replicate", sort=True)}
         for r, part in frame.groupby("replicate", sort=True):
+            row = _replicate_row(part, a.metric)
+            row["control_shift"] = math.nan if base is None else base[int(r)]
+            if base is not None:
+                row["shift"] = row["shift"] - base[int(r)]
             rows.append({"attack": a.name, "defense": label, "replicate": int(r),
-                         "metric": a.metric, **_replicate_row(part, a.metric)})
+                         "metric": a.metric, **row})
         if bar is not None:
             bar.update()
     if bar is not None:

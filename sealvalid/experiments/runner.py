@@ -88,7 +88,7 @@ def run_unit(identity: dict, unit: Unit, parts_dir: str) -> str:
         df.insert(0, "grid_point", unit.grid_point)
         for k in keys:
             v = point[k]  # a swept list (e.g. a set of judges) is recorded as "a+b"
-            df[f"grid.{k}"] = "+".join(map(str, v)) if isinstance(v, list) else v
+            df[f"grid.{k}"] = ("+".join(map(str, v)) or "none") if isinstance(v, list) else v
         frames.append(df)
     table = pd.concat(frames, ignore_index=True)
     buf = io.BytesIO()

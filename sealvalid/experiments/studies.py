@@ -13,7 +13,8 @@ Tasks (registered in :data:`sealvalid.experiments.tasks.TASKS`; one call = one r
 ``attack_defense``
     Every attack × every defense on common random numbers (:mod:`sealvalid.defenses.evaluate`).
     Parameters: ``attacks`` (a table: label -> ``{strategy, world, n_models, n_votes, metric,
-    params}``) and ``defenses`` (label -> ``{defenses = [names], params = {name: {...}}}``).
+    params, control}``; ``control`` lists the parameters that turn the attack off, e.g.
+    ``{budget = 0}``, and makes the cell's shift the paired difference attack − control) and ``defenses`` (label -> ``{defenses = [names], params = {name: {...}}}``).
     Rows: one per attack and defense (the raw evaluation columns).
 ``segments``
     Segment leaderboards of a simulated arena against the segment truths: ``world``,
@@ -38,7 +39,8 @@ from sealvalid.experiments.tasks import register_task
 
 __all__ = ["build_strategy", "build_safeguards", "build_world", "data_root", "REAL_LOGS"]
 
-_ARENA_KEYS = {"world", "n_models", "strategy", "n_votes", "defenses"}
+_WORLD_KEYS = {"n_models", "n_prompts", "policy", "n_items"}
+_ARENA_KEYS = {"world", "strategy", "n_votes", "defenses", *_WORLD_KEYS}
 
 #: real vote logs the fragility study knows: name -> (folder, file)
 REAL_LOGS: dict[str, tuple[str, str]] = {
@@ -51,7 +53,7 @@ REAL_LOGS: dict[str, tuple[str, str]] = {
 
 
 def data_root() -> Path:
-    """The real-data folder: ``SEALVALID_DATA``, else ``../shared/data`` from the working dir."""
+    """Return the real-data folder: ``SEALVALID_DATA``, else ``../shared/data``."""
     root = Path(os.environ.get("SEALVALID_DATA", "../shared/data"))
     if not root.is_dir():
         raise ValueError(f"real data folder {str(root)!r} not found; set SEALVALID_DATA to the "
@@ -59,23 +61,54 @@ def data_root() -> Path:
     return root
 
 
-def build_world(name: str, n_models: int | None = None):
-    """An arena preset (optionally resized) or a static benchmark preset, by name."""
+def build_world(name: str, n_models: int | None = None, *, n_prompts: int | None = None,
+                policy: str | None = None, n_items: int | None = None):
+    """Build an arena preset or a static benchmark preset by name, with a few overrides.
+
+    Parameters
+    ----------
+    name : str
+        Arena preset (:data:`sealvalid.sim.PRESETS`) or static preset
+        (:data:`sealvalid.sim.static.STATIC_PRESETS`).
+    n_models : int, optional
+        Arena presets: number of models.
+    n_prompts : int, optional
+        Arena presets: size of the prompt pool (smaller pools make arena prompts recur).
+    policy : {"uniform"}, optional
+        Arena presets: replace the sampling policy by uniform pairs.
+    n_items : int, optional
+        Static presets: number of holdout items.
+    """
+    import dataclasses
+
     from sealvalid.sim import PRESETS, preset
+    from sealvalid.sim.policies import UniformPairs
     from sealvalid.sim.static import STATIC_PRESETS, static_preset
 
     if name in STATIC_PRESETS:
-        if n_models is not None:
-            raise ValueError(f"static preset {name!r} takes no n_models")
-        return static_preset(name)
-    if name in PRESETS:
-        return preset(name, n_models=None if n_models is None else int(n_models))
-    raise ValueError(f"world {name!r} unknown; arena presets: {sorted(PRESETS)}, static "
-                     f"presets: {sorted(STATIC_PRESETS)}")
+        for label, v in (("n_models", n_models), ("n_prompts", n_prompts), ("policy", policy)):
+            if v is not None:
+                raise ValueError(f"static preset {name!r} takes no {label}")
+        world = static_preset(name)
+        return world if n_items is None else dataclasses.replace(world, n_items=int(n_items))
+    if name not in PRESETS:
+        raise ValueError(f"world {name!r} unknown; arena presets: {sorted(PRESETS)}, static "
+                         f"presets: {sorted(STATIC_PRESETS)}")
+    if n_items is not None:
+        raise ValueError(f"arena preset {name!r} takes no n_items")
+    world = preset(name, n_models=None if n_models is None else int(n_models))
+    if n_prompts is not None:
+        world = world.replace(prompts=dataclasses.replace(world.prompts,
+                                                          n_prompts=int(n_prompts)))
+    if policy is not None:
+        if policy != "uniform":
+            raise ValueError(f"policy override {policy!r} unknown; allowed: ['uniform']")
+        world = world.replace(policy=UniformPairs())
+    return world
 
 
 def build_strategy(name: str, params: dict):
-    """A registered strategy from plain parameters."""
+    """Build a registered strategy from plain parameters."""
     from sealvalid.strategies import STRATEGIES
 
     if name not in STRATEGIES:
@@ -87,7 +120,7 @@ def build_strategy(name: str, params: dict):
 
 
 def build_safeguards(names, params: dict | None = None):
-    """:class:`sealvalid.defenses.Safeguards` from registry names and per-name parameters."""
+    """Build :class:`sealvalid.defenses.Safeguards` from registry names and parameters."""
     from sealvalid.defenses import DEFENSES, Safeguards
 
     params = params or {}
@@ -148,24 +181,30 @@ def _summarize_shift(results: pd.DataFrame, out_dir, meta) -> None:
         flat["p_top3"] = (top <= 3).groupby(level=lvl).mean()
     flat = flat.reset_index()
     save_table(flat, out_dir / "tables" / "shift", meta)
-    fig, ax = plt.subplots(figsize=(6.4, 4), layout="constrained")
-    if keys:
-        x = keys[0]
-        others = keys[1:]
-        for label, part in (flat.groupby(others) if others else [((), flat)]):
-            lab = ", ".join(f"{k[5:]}={v}" for k, v in zip(others, np.atleast_1d(label),
-                                                           strict=False)) or None
-            ax.errorbar(part[x].astype(str) if part[x].dtype == object else part[x],
-                        part["score_shift"], yerr=2 * part["score_shift_se"], marker="o",
-                        capsize=3, label=lab)
-        ax.set_xlabel(x[5:])
-        if others:
-            ax.legend(fontsize=8)
-    else:
-        ax.bar(["gamed model"], flat["score_shift"], yerr=2 * flat["score_shift_se"])
-    ax.axhline(0, color="0.6", lw=0.8)
-    ax.set_ylabel("score shift of the gamed model (board − truth)")
-    ax.set_title(f"{meta.get('experiment', '')}: shift (±2 MC se)")
+    metrics = [("score_shift", "score shift of the gamed model(s)\n(board − truth)"),
+               ("rank_shift", "places gained by the gamed model(s)\n(true rank − board rank)")]
+    if flat["goodhart_gap"].notna().any():
+        metrics[0] = ("goodhart_gap", "Goodhart gap\n(board gain − real-world gain)")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    for ax, (col, label) in zip(axes, metrics, strict=True):
+        err = 2 * flat["score_shift_se"] if col == "score_shift" else None
+        if keys:
+            x = keys[0]
+            others = keys[1:]
+            for lab_value, part in (flat.groupby(others) if others else [((), flat)]):
+                lab = ", ".join(f"{k[5:]}={v}" for k, v in zip(
+                    others, np.atleast_1d(lab_value), strict=False)) or None
+                xs = part[x].astype(str) if part[x].dtype == object else part[x]
+                ax.errorbar(xs, part[col], yerr=None if err is None else err[part.index],
+                            marker="o", capsize=3, label=lab)
+            ax.set_xlabel(x[5:])
+            if others and ax is axes[0]:
+                ax.legend(fontsize=7)
+        else:
+            ax.bar(["gamed"], flat[col], yerr=err)
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.set_ylabel(label)
+    fig.suptitle(f"{meta.get('experiment', '')}: mean over replicates (score shift ±2 MC se)")
     save_figure(fig, out_dir / "figures" / "shift", meta)
     plt.close(fig)
 
@@ -184,7 +223,7 @@ def strategy_shift(params: dict, rng: np.random.Generator) -> pd.DataFrame:
     for req in ("world", "strategy"):
         if req not in rest:
             raise ValueError(f"strategy_shift needs parameter {req!r}")
-    world = build_world(rest["world"], rest.get("n_models"))
+    world = build_world(rest["world"], **{k: rest[k] for k in _WORLD_KEYS if k in rest})
     strategy = build_strategy(rest["strategy"], strat_params)
     guards = build_safeguards(list(rest.get("defenses", [])), def_params)
     n_votes = rest.get("n_votes")
@@ -204,13 +243,17 @@ def _attacks(spec: dict):
                          "{strategy, world, n_models, n_votes, metric, params}")
     out = []
     for label, a in spec.items():
-        allowed = {"strategy", "world", "n_models", "n_votes", "metric", "params"}
+        allowed = {"strategy", "world", "n_votes", "metric", "params", "control", *_WORLD_KEYS}
         bad = sorted(set(a) - allowed)
         if bad:
             raise ValueError(f"attacks.{label}: unknown key(s) {bad}; allowed: {sorted(allowed)}")
-        world = build_world(a["world"], a.get("n_models"))
-        out.append(Attack(label, build_strategy(a["strategy"], dict(a.get("params", {}))),
-                          world, a.get("n_votes"), a.get("metric", "score_shift")))
+        world = build_world(a["world"], **{k: a[k] for k in _WORLD_KEYS if k in a})
+        params = dict(a.get("params", {}))
+        control = None
+        if "control" in a:  # the same strategy with these parameters changed (no budget)
+            control = build_strategy(a["strategy"], {**params, **dict(a["control"])})
+        out.append(Attack(label, build_strategy(a["strategy"], params), world,
+                          a.get("n_votes"), a.get("metric", "score_shift"), control))
     return out
 
 
@@ -284,11 +327,12 @@ def segments(params: dict, rng: np.random.Generator) -> pd.DataFrame:
     from sealvalid.rating.segments import segment_boards
     from sealvalid.sim import simulate
 
-    allowed = {"world", "n_models", "n_votes", "by", "min_votes", "defenses"}
+    allowed = {"world", "n_votes", "by", "min_votes", "defenses", *_WORLD_KEYS}
     bad = sorted(set(params) - allowed)
     if bad:
         raise ValueError(f"segments: unknown parameter(s) {bad}; allowed: {sorted(allowed)}")
-    world = build_world(params.get("world", "multilingual"), params.get("n_models"))
+    world = build_world(params.get("world", "multilingual"),
+                        **{k: params[k] for k in _WORLD_KEYS if k in params})
     guards = build_safeguards(list(params.get("defenses", [])))
     world = guards.world(world)
     by = params.get("by", "language")

@@ -63,7 +63,7 @@ def _variant_battles(world, variant, base_name: str, n: int, index: dict[str, in
 
 
 def _take(battles, rows: np.ndarray):
-    """The battles at ``rows``."""
+    """Return the battles at ``rows``."""
     return Battles(**{f: (getattr(battles, f)[:, rows] if f.startswith("style")
                           else getattr(battles, f)[rows]) for f in BATTLE_FIELDS})
 
@@ -150,9 +150,10 @@ class BestOfN(Strategy):
             The board after disclosure (public models and the published variant, or every
             variant under ``disclose_all``, when all of them count as gamed: the family's
             published scores, whose mean carries no selection bias; its best variant still
-            carries the winner's curse, in plain view). Extras: ``fresh_votes`` (post-release votes in the
-            board), ``provisional`` (1 if the provisional rule held the score back), and the
-            screening costs of :meth:`sealvalid.defenses.Safeguards.publish`.
+            carries the winner's curse, in plain view). Extras: ``fresh_votes``
+            (post-release votes in the board), ``provisional`` (1 if the provisional rule
+            held the score back), and the screening costs of
+            :meth:`sealvalid.defenses.Safeguards.publish`.
         """
         world = safeguards.world(world)
         base = self._base(world)
