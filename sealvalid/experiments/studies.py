@@ -14,7 +14,8 @@ Tasks (registered in :data:`sealvalid.experiments.tasks.TASKS`; one call = one r
     Every attack × every defense on common random numbers (:mod:`sealvalid.defenses.evaluate`).
     Parameters: ``attacks`` (a table: label -> ``{strategy, world, n_models, n_votes, metric,
     params, control}``; ``control`` lists the parameters that turn the attack off, e.g.
-    ``{budget = 0}``, and makes the cell's shift the paired difference attack − control) and ``defenses`` (label -> ``{defenses = [names], params = {name: {...}}}``).
+    ``{budget = 0}``, and makes the cell's shift the paired difference attack − control) and
+    ``defenses`` (label -> ``{defenses = [names], params = {name: {...}}}``).
     Rows: one per attack and defense (the raw evaluation columns).
 ``segments``
     Segment leaderboards of a simulated arena against the segment truths: ``world``,
