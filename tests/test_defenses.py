@@ -216,5 +216,27 @@ def test_evaluate_bad_arguments():
         evaluate_defenses([a, a], {}, n_replicates=2)
     with pytest.raises(ValueError, match="n_replicates must be an integer >= 2"):
         evaluate_defenses([a], {}, n_replicates=1)
-    with pytest.raises(ValueError, match="Attack.metric must be"):
-        Attack("y", Honest(), WORLD, 100, metric="nope")
+    with pytest.raises(ValueError, match="Attack.metric must name a shift column"):
+        Attack("y", Honest(), WORLD, 100, metric="gamed")
+    with pytest.raises(ValueError, match="metric 'nope' is not a numeric column"):
+        evaluate_defenses([Attack("y", Honest(), WORLD, 300, metric="nope")], {},
+                          n_replicates=2, rng=0)
+
+
+def test_control_is_subtracted_pairwise():
+    bon = BestOfN(n_variants=8, votes_per_variant=200)
+    ctrl = BestOfN(n_variants=1, votes_per_variant=200)
+    raw = evaluate_defenses([Attack("bon", bon, WORLD, 1500, control=ctrl)], {},
+                            n_replicates=4, rng=3)
+    root = raw.attrs["root_seed"]
+
+    def gamed(strategy):
+        f = run_strategy(WORLD, strategy, n_votes=1500, n_replicates=4,
+                         rng=np.random.default_rng(np.random.SeedSequence([root, 0])))
+        return f[f["gamed"]].groupby("replicate")["score_shift"].mean().to_numpy()
+
+    np.testing.assert_allclose(raw["control_shift"], gamed(ctrl))
+    np.testing.assert_allclose(raw["shift"], gamed(bon) - gamed(ctrl))
+    with pytest.raises(ValueError, match="its control has no gamed model"):
+        evaluate_defenses([Attack("h", bon, WORLD, 1500, control=Honest())], {},
+                          n_replicates=2, rng=0)

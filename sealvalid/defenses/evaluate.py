@@ -63,7 +63,9 @@ class Attack:
         Public votes per replicate (arena strategies); ``None`` for static ones.
     metric : str
         Column of the strategy's result frame measuring the gain of the gamed model(s):
-        ``"score_shift"`` (default), ``"goodhart_gap"`` or ``"rank_shift"``.
+        ``"score_shift"`` (default), ``"goodhart_gap"``, ``"rank_shift"``, or a numeric
+        replicate-level extra the strategy reports (e.g. ``"favoured_share"``, the battle share
+        of the favoured providers: their data advantage).
     control : sealvalid.strategies.Strategy, optional
         The same strategy with no budget (e.g. one variant, no rigged votes). When given, the
         attack's effect is its metric minus the control's, paired on the same replicate and
@@ -79,9 +81,11 @@ class Attack:
     control: object = None
 
     def __post_init__(self) -> None:
-        if self.metric not in ("score_shift", "goodhart_gap", "rank_shift"):
-            raise ValueError(f"Attack.metric must be 'score_shift', 'goodhart_gap' or "
-                             f"'rank_shift', got {self.metric!r}")
+        if not isinstance(self.metric, str) or not self.metric or self.metric in (
+                "replicate", "strategy", "model", "gamed", "true_rank", "board_rank"):
+            raise ValueError(f"Attack.metric must name a shift column ('score_shift', "
+                             f"'goodhart_gap', 'rank_shift') or a numeric extra of the "
+                             f"strategy, got {self.metric!r}")
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"Attack.name must be a non-empty string, got {self.name!r}")
         if self.control is not None and (
@@ -101,7 +105,15 @@ def _as_safeguards(name: str, value) -> Safeguards:
                      f"got {value!r}")
 
 
-def _replicate_row(frame: pd.DataFrame, metric: str) -> dict:
+def _replicate_row(frame: pd.DataFrame, metric: str, attack: str = "") -> dict:
+    if metric not in frame.columns or not pd.api.types.is_numeric_dtype(frame[metric]):
+        from sealvalid.strategies.base import RESULT_COLUMNS
+
+        extras = [c for c in frame.columns[len(RESULT_COLUMNS):]
+                  if pd.api.types.is_numeric_dtype(frame[c])]
+        raise ValueError(f"attack {attack!r}: metric {metric!r} is not a numeric column of the "
+                         f"strategy's results; allowed: ['score_shift', 'goodhart_gap', "
+                         f"'rank_shift'] and its extras {extras}")
     gamed = frame["gamed"].to_numpy()
     honest = ~gamed
     shift = frame.loc[gamed, metric].mean() if gamed.any() else np.nan
@@ -206,10 +218,14 @@ def _evaluate(attacks, defenses, n_replicates, rng, progress) -> pd.DataFrame:
                                 n_replicates=n_replicates,
                                 rng=np.random.default_rng(np.random.SeedSequence([root, i])),
                                 defenses=g)
-            base = {int(r): _replicate_row(p, a.metric)["shift"]
+            base = {int(r): _replicate_row(p, a.metric, a.name)["shift"]
                     for r, p in ctrl.groupby("replicate", sort=True)}
+            if any(not np.isfinite(v) for v in base.values()):
+                raise ValueError(f"attack {a.name!r}: its control has no gamed model (or no "
+                                 f"finite {a.metric!r}), so there is nothing to subtract; "
+                                 "omit the control")
         for r, part in frame.groupby("replicate", sort=True):
-            row = _replicate_row(part, a.metric)
+            row = _replicate_row(part, a.metric, a.name)
             row["control_shift"] = math.nan if base is None else base[int(r)]
             if base is not None:
                 row["shift"] = row["shift"] - base[int(r)]
