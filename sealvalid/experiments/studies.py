@@ -40,6 +40,8 @@ from sealvalid.experiments.tasks import register_task
 
 __all__ = ["build_strategy", "build_safeguards", "build_world", "data_root", "REAL_LOGS"]
 
+#: strategy parameters that measure a budget (the x axis of the shift figure when swept)
+_BUDGET_KEYS = ("n_variants", "budget", "effort", "n_queries", "flawed_share", "boost")
 _WORLD_KEYS = {"n_models", "n_prompts", "policy", "n_items"}
 _ARENA_KEYS = {"world", "strategy", "n_votes", "defenses", *_WORLD_KEYS}
 
@@ -190,8 +192,10 @@ def _summarize_shift(results: pd.DataFrame, out_dir, meta) -> None:
     for ax, (col, label) in zip(axes, metrics, strict=True):
         err = 2 * flat["score_shift_se"] if col == "score_shift" else None
         if keys:
-            x = keys[0]
-            others = keys[1:]
+            # the budget axis when there is one (variants, rigged battles, effort)
+            budget = [k for k in keys if k.rsplit(".", 1)[-1] in _BUDGET_KEYS]
+            x = budget[0] if budget else keys[0]
+            others = [k for k in keys if k != x]
             for lab_value, part in (flat.groupby(others) if others else [((), flat)]):
                 lab = ", ".join(f"{k[5:]}={v}" for k, v in zip(
                     others, np.atleast_1d(lab_value), strict=False)) or None

@@ -25,7 +25,7 @@ def plot_attack_defense(table: pd.DataFrame, *, value: str = "removed", ax=None)
     matplotlib.axes.Axes
         Rows: attacks; columns: defenses (``none`` first). Cells are annotated with the value
         (and, for ``removed``, the interval); grey cells are pairs not evaluated (a defense of
-        another setting).
+        another setting); with ``removed`` the ``none`` column shows the undefended shift.
     """
     import matplotlib.pyplot as plt
 
@@ -46,6 +46,8 @@ def plot_attack_defense(table: pd.DataFrame, *, value: str = "removed", ax=None)
         _, ax = plt.subplots(figsize=(1.3 * len(defenses) + 3, 0.6 * len(attacks) + 1.8),
                              layout="constrained")
     masked = np.ma.masked_invalid(shown)
+    if value == "removed" and "none" in defenses:
+        masked[:, defenses.index("none")] = np.ma.masked  # the undefended shift, shown in text
     cmap = plt.get_cmap("RdYlGn" if value == "removed" else "viridis").with_extremes(bad="0.88")
     if value == "removed":
         im = ax.imshow(masked, cmap=cmap, vmin=-50, vmax=100, aspect="auto")
@@ -61,8 +63,18 @@ def plot_attack_defense(table: pd.DataFrame, *, value: str = "removed", ax=None)
             index=attacks, columns=defenses).to_numpy(float) * 100
         hi = table.pivot(index="attack", columns="defense", values="removed_upper").reindex(
             index=attacks, columns=defenses).to_numpy(float) * 100
+    base = None
+    if value == "removed" and "none" in defenses:
+        # the undefended column holds the shift itself, not a share: grey, annotated
+        base = table.pivot(index="attack", columns="defense", values="shift").reindex(
+            index=attacks)["none"].to_numpy(float)
     for r in range(len(attacks)):
         for c in range(len(defenses)):
+            if base is not None and c == 0:
+                b = base[r]
+                ax.text(c, r, "n/a" if not np.isfinite(b) else f"shift\n{b:.3g}",
+                        ha="center", va="center", fontsize=7, color="0.2")
+                continue
             v = shown[r, c]
             if not np.isfinite(v):
                 ax.text(c, r, "n/a", ha="center", va="center", fontsize=7, color="0.45")
