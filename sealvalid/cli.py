@@ -112,6 +112,9 @@ def cmd_rate(args) -> int:
     bt_params = {"ties": args.ties, "bothbad": args.bothbad}
     if args.position:
         bt_params["position"] = True
+    if by and args.cluster:
+        raise BadInput("--cluster is not available with --by (segment boards use the "
+                       "ordinary sandwich or the bootstrap)")
     if by:
         boards = segment_boards(votes, by, min_votes=args.min_votes,
                                 intervals="bootstrap" if args.bootstrap else "sandwich",
@@ -127,7 +130,8 @@ def cmd_rate(args) -> int:
         board = rate(votes, bootstrap=args.bootstrap, anchor=args.anchor,
                      style_control=args.style_control, rng=args.seed,
                      min_battles=args.min_battles, alpha=args.alpha, compat=args.compat,
-                     bootstrap_method=args.bootstrap_method, **bt_params)
+                     bootstrap_method=args.bootstrap_method, cluster=args.cluster,
+                     **bt_params)
         table = board.table
         for note in board.config.get("compat_notes", []):
             print(note, file=sys.stderr)
@@ -169,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                     choices=["multinomial", "poisson"],
                     help="exact vote bootstrap (default) or the Poisson approximation (faster)")
     sp.add_argument("--style-control", action="store_true", help="control for style features")
+    sp.add_argument("--cluster", default=None, metavar="COL",
+                    help="voter-clustered sandwich intervals, clusters from column COL "
+                         "(e.g. voter_id)")
     sp.add_argument("--by", action="append", metavar="COL",
                     help="segment boards by column(s); repeatable, comma-separated")
     sp.add_argument("--min-votes", type=int, default=300,

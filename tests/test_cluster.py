@@ -50,3 +50,53 @@ def test_errors(votes):
         cluster_covariance(bt, votes)
     with pytest.raises(ValueError, match="supports one connected component"):
         cluster_covariance(BradleyTerry(position=True).fit(votes), votes.assign(voter_id="a"))
+
+
+def test_rate_with_cluster_equals_sandwich_for_singletons(votes):
+    from sealvalid.rating import rate
+
+    v = validate_votes(votes.assign(voter_id=np.arange(len(votes)).astype(str)))
+    plain = rate(v).table
+    clustered = rate(v, cluster="voter_id")
+    pd.testing.assert_frame_equal(clustered.table, plain, rtol=1e-9, atol=1e-9)
+    assert clustered.config["covariance"] == "voter-clustered sandwich"
+    assert clustered.config["n_clusters"] == len(v)
+
+
+def test_rate_with_cluster_widens_intervals_of_repeat_voters():
+    from sealvalid.rating import rate
+    from sealvalid.sim import preset, simulate
+
+    # heavy repeat voters with their own tastes: votes of one voter are not independent
+    res = simulate(preset("lmarena-like", n_models=8), 20_000, rng=5)
+    v = res.votes
+    assert v["voter_id"].value_counts().max() > 20
+    plain = rate(v).table.set_index("model")
+    clustered = rate(v, cluster="voter_id").table.set_index("model")
+    wp = plain["upper"] - plain["lower"]
+    wc = (clustered["upper"] - clustered["lower"]).reindex(wp.index)
+    np.testing.assert_allclose(clustered["rating"].reindex(wp.index), plain["rating"])
+    assert (wc / wp).mean() > 1.0
+
+
+def test_rate_cluster_errors(votes):
+    from sealvalid.rating import rate
+
+    v = validate_votes(votes.assign(voter_id="x"))
+    with pytest.raises(ValueError, match="cannot be combined with intervals='bootstrap'"):
+        rate(v, cluster="voter_id", bootstrap=10)
+    with pytest.raises(ValueError, match="or style control"):
+        rate(v, cluster="voter_id", style_control=True)
+    with pytest.raises(ValueError, match="no anchor"):
+        rate(v, cluster="voter_id", anchor="model-00=1000")
+
+
+def test_cli_rate_cluster(votes, tmp_path):
+    from sealvalid.cli import main
+
+    src = tmp_path / "v.csv"
+    votes.assign(voter_id=np.arange(len(votes)) % 50).to_csv(src, index=False)
+    out = tmp_path / "b.csv"
+    assert main(["rate", str(src), "--cluster", "voter_id", "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 6
+    assert main(["rate", str(src), "--cluster", "voter_id", "--by", "language"]) == 2

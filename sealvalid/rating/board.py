@@ -115,6 +115,7 @@ def board_from_fit(
     rng=None,
     bootstrap_method: str = "multinomial",
     ridge: float = 0.0,
+    covariance: pd.DataFrame | None = None,
 ) -> Leaderboard:
     """Build a :class:`Leaderboard` from a fitted :class:`BradleyTerry`.
 
@@ -128,6 +129,9 @@ def board_from_fit(
         Uniform simultaneous set of the Chatbot Arena paper: each interval is the projection of
         the ``chi2(1 - alpha, K - 1)`` confidence ellipsoid, ``rating +- sqrt(q) * se``
         (sandwich), or a max-|z| calibrated band (bootstrap), so that all intervals hold at once.
+    covariance : pandas.DataFrame, optional
+        Rating covariance to use for sandwich intervals instead of the fit's own (e.g. the
+        voter-clustered sandwich of :func:`sealvalid.rating.cluster.cluster_covariance`).
     """
     if intervals not in INTERVAL_METHODS:
         raise ValueError(f"intervals={intervals!r} unknown; allowed: {list(INTERVAL_METHODS)}")
@@ -137,8 +141,12 @@ def board_from_fit(
     k = len(ratings)
     boot = None
     rank_lo = rank_hi = None
+    if covariance is not None and intervals != "sandwich":
+        raise ValueError(f"a given covariance makes sandwich intervals; intervals={intervals!r}")
     if intervals == "sandwich":
-        se = np.sqrt(np.clip(np.diag(bt.covariance(ridge=ridge).to_numpy()), 0, None))
+        cov = bt.covariance(ridge=ridge) if covariance is None else covariance
+        se = np.sqrt(np.clip(np.diag(cov.reindex(index=bt.ratings_.index,
+                                                 columns=bt.ratings_.index).to_numpy()), 0, None))
         # chdtri(df, alpha) is the (1 - alpha) quantile of chi2(df); ndtri the normal quantile
         q = np.sqrt(chdtri(max(k - 1, 1), alpha)) if simultaneous else ndtri(1 - alpha / 2)
         lower, upper = ratings - q * se, ratings + q * se
@@ -250,6 +258,7 @@ def rate(
     min_battles: int = 0,
     rng=None,
     bootstrap_method: str = "multinomial",
+    cluster: str | None = None,
     **bt_params,
 ) -> Leaderboard:
     """Rate models from a vote table: Bradley–Terry with intervals, as a :class:`Leaderboard`.
@@ -280,6 +289,12 @@ def rate(
         ``"arena_rank"``: arena-rank's sandwich, with a ridge of ``1e-5 * N`` on the Hessian
         before inversion. What a mode changed is listed in ``config["compat_notes"]``. Known
         anchor faults are not copied: unknown winner labels still raise.
+    cluster : str, optional
+        Column of voter (or other cluster) ids: sandwich intervals from the cluster-robust
+        covariance (:func:`sealvalid.rating.cluster.cluster_covariance`), which accounts for
+        votes of one voter sharing that voter's tastes; the ordinary sandwich treats every vote
+        as independent and is too narrow when voters vote many times. Sandwich intervals only,
+        no anchor, position or style terms.
     **bt_params
         Passed to :class:`BradleyTerry` (``ties``, ``bothbad``, ``position``, ``l2``, ...).
     """
@@ -291,6 +306,10 @@ def rate(
     votes, anchor, min_battles, ridge = _apply_compat(votes, compat, anchor, min_battles, notes)
     if intervals is None:
         intervals = "bootstrap" if bootstrap > 0 else "sandwich"
+    if cluster is not None and (intervals != "sandwich" or style_control):
+        raise ValueError(f"cluster={cluster!r} gives cluster-robust sandwich intervals; it "
+                         f"cannot be combined with intervals={intervals!r}"
+                         + (" or style control" if style_control else ""))
     if style_control:
         from sealvalid.rating.style import style_control as _style
 
@@ -298,9 +317,19 @@ def rate(
                        anchor=anchor, rng=rng, **bt_params)
     else:
         bt = BradleyTerry(anchor=anchor, **bt_params).fit(votes)
+        cov = None
+        if cluster is not None:
+            from sealvalid.rating.cluster import cluster_covariance
+
+            cov = cluster_covariance(bt, votes, cluster)
         board = board_from_fit(bt, intervals=intervals, alpha=alpha, simultaneous=simultaneous,
                                n_rounds=bootstrap or 1000, rng=rng,
-                               bootstrap_method=bootstrap_method, ridge=ridge)
+                               bootstrap_method=bootstrap_method, ridge=ridge, covariance=cov)
+        if cluster is not None:
+            board.config["covariance"] = "voter-clustered sandwich"
+            board.config["cluster"] = cluster
+            board.config["n_clusters"] = int(votes[cluster].nunique(dropna=True)
+                                             + votes[cluster].isna().sum())
     if compat is not None:
         board.config["compat"] = compat
         board.config["compat_notes"] = notes
