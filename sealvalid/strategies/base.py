@@ -257,7 +257,7 @@ def shift_frame(play: Play, *, replicate: int, strategy: str) -> pd.DataFrame:
 
 
 def run_strategy(world, strategy: Strategy, *, n_votes: int | None = None, n_replicates: int,
-                 rng=None, defenses=()) -> pd.DataFrame:
+                 rng=None, defenses=(), progress: bool = False) -> pd.DataFrame:
     """Run a strategy over replicates and measure how far it shifts the board.
 
     Parameters
@@ -277,6 +277,8 @@ def run_strategy(world, strategy: Strategy, *, n_votes: int | None = None, n_rep
         Anything :func:`numpy.random.default_rng` accepts.
     defenses : Defense, iterable of Defense or Safeguards
         Safeguards in force (default: none).
+    progress : bool
+        Show a progress bar over replicates.
 
     Returns
     -------
@@ -307,6 +309,10 @@ def run_strategy(world, strategy: Strategy, *, n_votes: int | None = None, n_rep
     seed = getattr(root.bit_generator.seed_seq, "entropy", None)
     streams = root.spawn(int(n_replicates))
     votes = None if n_votes is None else int(n_votes)
+    if progress:
+        from tqdm.auto import tqdm
+
+        streams = tqdm(streams, desc=strategy.name, unit="replicate")
     frames = [shift_frame(strategy.play(world, votes, s, safeguards=guards), replicate=r,
                           strategy=strategy.name) for r, s in enumerate(streams)]
     out = pd.concat(frames, ignore_index=True)
