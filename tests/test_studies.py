@@ -110,3 +110,29 @@ def test_fragility_experiment_on_real_logs(shared_data, tmp_path, monkeypatch):
     # 220 votes PandaLM's three-annotator panel
     assert t.loc["llmfao-crowd", "top_spot_drop_k"] == 13
     assert t.loc["pandalm-annotators", "top_spot_drop_k"] == 220
+
+
+def test_runner_writes_posteriors(tmp_path):
+    import xarray as xr
+
+    from sealvalid.experiments.tasks import TASKS, register_task
+
+    name = "_posterior_probe"
+    if name not in TASKS:
+        @register_task(name)
+        def probe(params, rng):
+            draws = rng.normal(size=(2, 50))
+            tree = xr.DataTree.from_dict({"posterior": xr.Dataset(
+                {"mu": (("chain", "draw"), draws)})})
+            out = pd.DataFrame({"mean": [draws.mean()]})
+            out.attrs["posterior"] = tree
+            return out
+
+    cfg = ExperimentConfig(name="post", task=name, seed=4, replicates=3, chunk=2)
+    out = run_experiment(cfg, out=tmp_path / "p", executor="serial", progress=False)
+    files = sorted(p.name for p in (out / "posteriors").glob("*.nc"))
+    assert files == ["g0000_r00000.nc", "g0000_r00001.nc", "g0000_r00002.nc"]
+    res = pd.read_parquet(out / "results.parquet")
+    back = xr.open_datatree(out / "posteriors" / "g0000_r00001.nc", engine="h5netcdf")
+    assert float(back["posterior"]["mu"].mean()) == pytest.approx(res["mean"].iloc[1])
+    back.close()

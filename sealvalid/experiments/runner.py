@@ -84,6 +84,10 @@ def run_unit(identity: dict, unit: Unit, parts_dir: str) -> str:
     for r in unit.replicates:
         rng = replicate_rng(identity["seed"], unit.grid_point, r)
         df = task({**identity["params"], **point}, rng)
+        posterior = df.attrs.pop("posterior", None)
+        if posterior is not None:  # a DataTree: written before the part, so a part implies it
+            _write_posterior(posterior, Path(parts_dir).parent / "posteriors"
+                             / f"g{unit.grid_point:04d}_r{r:05d}.nc")
         df.insert(0, "replicate", r)
         df.insert(0, "grid_point", unit.grid_point)
         for k in keys:
@@ -95,6 +99,14 @@ def run_unit(identity: dict, unit: Unit, parts_dir: str) -> str:
     table.to_parquet(buf, index=False)
     atomic_write_bytes(target, buf.getvalue())
     return unit.filename
+
+
+def _write_posterior(tree, path: Path) -> None:
+    """Write a posterior DataTree to netCDF atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tree.to_netcdf(tmp, engine="h5netcdf")
+    os.replace(tmp, path)
 
 
 def _git_sha() -> str | None:
@@ -206,7 +218,8 @@ def run_experiment(
     -------
     pathlib.Path
         The output folder, holding ``results.parquet``, ``manifest.json``, ``parts/``,
-        ``tables/`` and ``figures/``.
+        ``tables/`` and ``figures/``, and ``posteriors/`` (one netCDF DataTree per replicate)
+        for tasks that return one.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor {executor!r} unknown; allowed: {list(EXECUTORS)}")

@@ -386,7 +386,8 @@ def construct_validity(params: dict, rng: np.random.Generator) -> pd.DataFrame:
 
     Parameters: ``judges`` (subset of ``["gpt4", "gpt35"]``), ``chains``, ``draws``, ``tune``,
     ``ties`` (default ``"davidson"``). Rows: the validity table of
-    :class:`sealvalid.bayes.ConstructValidity`, with ``converged``.
+    :class:`sealvalid.bayes.ConstructValidity`, with ``converged``; the posterior DataTree
+    goes to ``posteriors/`` as netCDF.
     """
     from sealvalid.bayes.sampling import SamplerConfig
     from sealvalid.bayes.validity import ConstructValidity
@@ -411,6 +412,7 @@ def construct_validity(params: dict, rng: np.random.Generator) -> pd.DataFrame:
     est.fit(crowd, judges=judges, seed=int(rng.integers(2**31)))
     out = est.result_.table.copy()
     out["converged"] = bool(est.result_.converged)
+    out.attrs["posterior"] = est.result_.idata  # the runner writes it to posteriors/*.nc
     return out
 
 

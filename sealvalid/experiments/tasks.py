@@ -3,7 +3,9 @@
 A task is ``task(params: dict, rng: numpy.random.Generator) -> pandas.DataFrame``: it runs one
 replicate with the given parameters and returns tidy rows. The runner adds ``grid_point``,
 ``replicate`` and the swept values. A task may register a ``summarize(results, out_dir, meta)``
-function that writes its tables and figures.
+function that writes its tables and figures. A task that samples a posterior puts the DataTree in
+the returned frame's ``attrs["posterior"]``; the runner writes it to
+``posteriors/g<grid>_r<replicate>.nc`` (atomically, before the replicate's part is written).
 """
 
 from __future__ import annotations
