@@ -50,7 +50,11 @@ def plot_attack_defense(table: pd.DataFrame, *, value: str = "removed", ax=None)
         masked[:, defenses.index("none")] = np.ma.masked  # the undefended shift, shown in text
     cmap = plt.get_cmap("RdYlGn" if value == "removed" else "viridis").with_extremes(bad="0.88")
     if value == "removed":
-        im = ax.imshow(masked, cmap=cmap, vmin=-50, vmax=100, aspect="auto")
+        from matplotlib.colors import TwoSlopeNorm
+
+        # 0 (nothing taken back) is the neutral colour; red: the defense makes it worse
+        im = ax.imshow(masked, cmap=cmap, norm=TwoSlopeNorm(vmin=-50, vcenter=0, vmax=100),
+                       aspect="auto")
         label = "share of the shift taken back (%)"
     else:
         im = ax.imshow(masked, cmap=cmap, aspect="auto")
