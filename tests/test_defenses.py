@@ -197,9 +197,17 @@ def test_heat_map(evaluation, tmp_path):
 
     _, table = evaluation
     ax = plot_attack_defense(table)
-    texts = [t.get_text() for t in ax.texts]
-    assert "n/a" in texts  # honest world: nothing to take back
-    assert any(t.startswith("8") or t.startswith("9") for t in texts)
+    cell = {tuple(np.round(t.get_position()).astype(int)): t.get_text() for t in ax.texts}
+    attacks = list(dict.fromkeys(table["attack"]))
+    defenses = ["none", *[d for d in dict.fromkeys(table["defense"]) if d != "none"]]
+    t = table.set_index(["attack", "defense"])
+    r, c = attacks.index("best-of-20"), defenses.index("provisional")
+    row = t.loc[("best-of-20", "provisional")]
+    assert cell[(c, r)] == (f"{row['removed'] * 100:.0f}\n[{row['removed_lower'] * 100:.0f}, "
+                            f"{row['removed_upper'] * 100:.0f}]")
+    # the undefended column shows the shift itself; the honest world has nothing to take back
+    assert cell[(0, r)] == f"shift\n{t.loc[('best-of-20', 'none'), 'shift']:.3g}"
+    assert cell[(defenses.index("provisional"), attacks.index("honest"))] == "n/a"
     ax.figure.savefig(tmp_path / "h.png")
     import matplotlib.pyplot as plt
 

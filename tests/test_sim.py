@@ -501,3 +501,23 @@ def test_policy_weights_are_checked():
     w = World(models=_models(3), policy=Broken())
     with pytest.raises(ValueError, match="invalid pair weights"):
         simulate(w, 100, rng=1)
+
+
+def test_simulate_battles_of_returns_the_models_battles_and_leaves_rng_alone():
+    from sealvalid.sim import simulate_battles_of
+
+    world = preset("bt-simple", n_models=6)
+    name = world.model_names[2]
+    rng = np.random.default_rng(8)
+    state = rng.bit_generator.state
+    sim, rows = simulate_battles_of(world, name, 250, rng=rng)
+    assert rng.bit_generator.state == state  # every try starts from a copy
+    b = sim.battles.take(rows)
+    assert len(b) == 250 and ((b.model_a == 2) | (b.model_b == 2)).all()
+    # the first 250 of the simulation's battles of that model, in order
+    every = np.flatnonzero((sim.battles.model_a == 2) | (sim.battles.model_b == 2))
+    np.testing.assert_array_equal(rows, every[:250])
+    sim2, rows2 = simulate_battles_of(world, name, 250, rng=rng)
+    np.testing.assert_array_equal(sim2.battles.winner, sim.battles.winner)
+    with pytest.raises(ValueError, match="'nope' is not in the world"):
+        simulate_battles_of(world, "nope", 10, rng=rng)

@@ -46,12 +46,13 @@ import pandas as pd
 from scipy.stats import chi2
 
 from sealvalid.defenses.base import ArenaLog, Defense, register
+from sealvalid.rating.solver import bt_hessian
+from sealvalid.sim.world import F
 
 __all__ = ["AnomalousVoters", "REFERENCES", "vote_pvalues", "voter_scores", "detection_roc",
            "roc_from_scores",
            "predictive", "SCORE_COLUMNS", "ROC_COLUMNS"]
 
-_F = 400.0 / math.log(10.0)
 
 #: columns of :func:`voter_scores`
 SCORE_COLUMNS = ["voter", "honest", "n_votes", "tested", "statistic", "min_tail", "p_value"]
@@ -82,10 +83,7 @@ def _leave_voter_out(log: ArenaLog, theta: np.ndarray) -> np.ndarray:
          - np.bincount(v * k + log.b, r, minlength=nv * k)).reshape(nv, k)
     w = p * (1.0 - p)
     lo, hi = np.minimum(log.a, log.b), np.maximum(log.a, log.b)
-    n = np.bincount(lo * k + hi, w, minlength=k * k).reshape(k, k)
-    n = n + n.T
-    info = -n
-    info[np.diag_indices(k)] = n.sum(axis=1)
+    info = bt_hessian(w, lo, hi, None, k)
     info += 1.0 / k  # fixes the gauge (ratings sum to zero) without changing differences
     shift = np.empty((nv, k))
     order = np.argsort(v, kind="stable")
@@ -134,14 +132,14 @@ def predictive(log: ArenaLog, board: pd.Series | None = None, *,
     if reference not in REFERENCES:
         raise ValueError(f"reference must be one of {list(REFERENCES)}, got {reference!r}")
     if board is None:
-        theta = log.fit().reindex(list(log.names)).to_numpy(float) / _F
+        theta = log.fit().reindex(list(log.names)).to_numpy(float) / F
         d = _leave_voter_out(log, theta) if reference == "leave-voter-out" else \
             theta[log.a] - theta[log.b]
     else:
         missing = sorted(set(log.names) - set(board.index))
         if missing:
             raise ValueError(f"board has no rating for models {missing[:5]} of the log")
-        theta = board.reindex(list(log.names)).to_numpy(float) / _F
+        theta = board.reindex(list(log.names)).to_numpy(float) / F
         d = theta[log.a] - theta[log.b]
     p = 1.0 / (1.0 + np.exp(-d))
     spread = 4.0 * p * (1.0 - p)

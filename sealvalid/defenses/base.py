@@ -206,6 +206,18 @@ class ArenaLog:
             kw["style_b"] = self.style_b[:, mask]
         return ArenaLog(names=self.names, **kw)
 
+    def compact(self) -> ArenaLog:
+        """Return the log restricted to the models that have votes in it (codes renumbered)."""
+        used = np.zeros(len(self.names), dtype=bool)
+        used[self.a] = used[self.b] = True
+        if used.all():
+            return self
+        code = np.cumsum(used) - 1
+        return ArenaLog(names=tuple(np.asarray(self.names)[used]), a=code[self.a],
+                        b=code[self.b], winner=self.winner, voter=self.voter,
+                        honest=self.honest, day=self.day, style_a=self.style_a,
+                        style_b=self.style_b)
+
     def fit(self) -> pd.Series:
         """Plain Bradley–Terry board (ties as half wins), Arena scale."""
         from sealvalid.strategies.base import fit_codes
@@ -387,15 +399,7 @@ class Safeguards:
         Models that lose every vote to the screens keep no rating and leave the board.
         """
         keep = self.screen(log)
-        kept = log if keep.all() else log.subset(keep)
-        used = np.zeros(len(log.names), dtype=bool)
-        used[kept.a] = used[kept.b] = True
-        if not used.all():
-            remap = np.cumsum(used) - 1
-            names = tuple(np.asarray(log.names)[used])
-            kept = ArenaLog(names=names, a=remap[kept.a], b=remap[kept.b], winner=kept.winner,
-                            voter=kept.voter, honest=kept.honest, day=kept.day,
-                            style_a=kept.style_a, style_b=kept.style_b)
+        kept = (log if keep.all() else log.subset(keep)).compact()
         board = None
         for d in self.defenses:
             if d._overrides("rate"):

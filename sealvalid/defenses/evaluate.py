@@ -106,9 +106,9 @@ def _as_safeguards(name: str, value) -> Safeguards:
 
 
 def _replicate_row(frame: pd.DataFrame, metric: str, attack: str = "") -> dict:
-    if metric not in frame.columns or not pd.api.types.is_numeric_dtype(frame[metric]):
-        from sealvalid.strategies.base import RESULT_COLUMNS
+    from sealvalid.strategies.base import RESULT_COLUMNS
 
+    if metric not in frame.columns or not pd.api.types.is_numeric_dtype(frame[metric]):
         extras = [c for c in frame.columns[len(RESULT_COLUMNS):]
                   if pd.api.types.is_numeric_dtype(frame[c])]
         raise ValueError(f"attack {attack!r}: metric {metric!r} is not a numeric column of the "
@@ -125,10 +125,8 @@ def _replicate_row(frame: pd.DataFrame, metric: str, attack: str = "") -> dict:
     rmse = float(np.sqrt(np.mean((err - err.mean()) ** 2))) if len(err) else np.nan
     row = {"shift": float(shift), "gamed_rank_shift": float(rank), "honest_tau": float(tau),
            "honest_rmse": rmse}
-    skip = {"replicate", "strategy", "model", "true_rank", "board_rank", "rank_shift",
-            "score_shift", "gamed", "goodhart_gap"}
-    for col in frame.columns:
-        if col in skip or not pd.api.types.is_numeric_dtype(frame[col]):
+    for col in frame.columns[len(RESULT_COLUMNS):]:  # the strategy's replicate extras
+        if not pd.api.types.is_numeric_dtype(frame[col]):
             continue
         row[col] = float(frame[col].iloc[0])
     for col in _BASE_EXTRAS:

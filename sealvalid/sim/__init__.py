@@ -4,7 +4,8 @@
   prompts, time);
 * :mod:`sealvalid.sim.policies` — sampling policies (uniform, provider-weighted, active,
   deprecation);
-* :mod:`sealvalid.sim.engine` — ``simulate(world, n_votes, rng=...) -> SimResult``;
+* :mod:`sealvalid.sim.engine` — ``simulate(world, n_votes, rng=...) -> SimResult``, and
+  ``simulate_battles_of`` (until one model has ``n`` battles);
 * :mod:`sealvalid.sim.truth` — the true ratings a board is measured against;
 * :mod:`sealvalid.sim.presets` — named worlds (``"lmarena-like"``, ``"seal-like"``, ...);
 * :mod:`sealvalid.sim.static` — the static-holdout benchmark world (items, agents, graders);
@@ -27,7 +28,8 @@ _EXPORTS: dict[str, str] = {
         "POLICIES", "ActiveSampling", "AgeDeprecation", "Deprecate", "PolicyContext",
         "ProviderWeighted", "SamplingPolicy", "UniformPairs", "register_policy")},
     **{n: "sealvalid.sim.presets" for n in ("PRESETS", "preset", "register_preset")},
-    **{n: "sealvalid.sim.engine" for n in ("Battles", "SimResult", "simulate")},
+    **{n: "sealvalid.sim.engine" for n in (
+        "Battles", "SimResult", "simulate", "simulate_battles_of")},
     **{n: "sealvalid.sim.truth" for n in (
         "SCOPES", "TRUTH_COLUMNS", "segment_shares", "true_ratings")},
     **{n: "sealvalid.sim.static" for n in (
@@ -53,7 +55,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from sealvalid.sim.engine import Battles, SimResult, simulate  # noqa: F401
+    from sealvalid.sim.engine import (  # noqa: F401
+        Battles,
+        SimResult,
+        simulate,
+        simulate_battles_of,
+    )
     from sealvalid.sim.policies import (  # noqa: F401
         POLICIES,
         ActiveSampling,

@@ -13,7 +13,9 @@ reproduced.
 
 from __future__ import annotations
 
+import copy
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +25,8 @@ from sealvalid.data.schema import POSITION_LABELS, RATER_TYPES, STYLE_FEATURES, 
 from sealvalid.sim.policies import PolicyContext
 from sealvalid.sim.world import VOTER_COLUMNS, VOTER_KINDS, Compiled, World, compile_world
 
-__all__ = ["simulate", "SimResult", "Battles", "BATTLE_FIELDS", "RESPONSE_BANK"]
+__all__ = ["simulate", "simulate_battles_of", "SimResult", "Battles", "BATTLE_FIELDS",
+           "RESPONSE_BANK"]
 
 #: responses drawn per model and replicate; a battle pairs one response of each side at random
 RESPONSE_BANK = 1024
@@ -347,6 +350,11 @@ class Battles:
                        style_a=np.empty((4, n), f32), style_b=np.empty((4, n), f32),
                        day=np.empty(n), step=np.empty(n, i32), p_a=np.empty(n))
 
+    def take(self, rows: np.ndarray) -> Battles:
+        """Return the battles at ``rows`` (indices or a boolean mask)."""
+        return Battles(**{f: (getattr(self, f)[:, rows] if f.startswith("style")
+                              else getattr(self, f)[rows]) for f in BATTLE_FIELDS})
+
     def fill(self, start: int, part: Battles) -> None:
         """Copy ``part`` into rows ``start:start + len(part)``."""
         sl = slice(start, start + len(part))
@@ -573,6 +581,52 @@ def simulate(world: World, n_votes: int, *, rng=None) -> SimResult:
 
 
 # ---------------------------------------------------------------------------------- output
+def simulate_battles_of(world: World, model: str, n: int, *, rng, max_tries: int = 6
+                        ) -> tuple[SimResult, np.ndarray]:
+    """Simulate the arena until ``model`` has ``n`` battles; return them with the simulation.
+
+    The world's own voters and sampling policy apply, so the model's battles are those it would
+    get in that arena. Starts from ``1.3 n K / 2 + 64`` votes (``K`` models) and doubles up to
+    ``max_tries`` times. Every try simulates from a copy of ``rng``, which is left untouched: two
+    worlds given the same ``rng`` (an attacked and an honest one) draw the same votes.
+
+    Parameters
+    ----------
+    world : World
+    model : str
+        A model of the world.
+    n : int
+        Battles wanted (>= 1).
+    rng : numpy.random.Generator
+    max_tries : int
+        Doublings before giving up.
+
+    Returns
+    -------
+    (SimResult, ndarray of int)
+        The simulation and the rows of its first ``n`` battles of ``model``.
+
+    Raises
+    ------
+    ValueError
+        If the policy rarely picks the model, naming how many battles it got.
+    """
+    names = world.model_names
+    if model not in names:
+        raise ValueError(f"model {model!r} is not in the world; models: {list(names)[:10]}")
+    code = names.index(model)
+    n_sim = math.ceil(1.3 * n * len(names) / 2) + 64
+    for _ in range(max_tries):
+        sim = simulate(world, n_sim, rng=copy.deepcopy(rng))
+        b = sim.battles
+        keep = np.flatnonzero((b.model_a == code) | (b.model_b == code))[:n]
+        if len(keep) == n:
+            return sim, keep
+        n_sim *= 2
+    raise ValueError(f"model {model!r} got only {len(keep)} of {n} battles in {n_sim // 2} "
+                     "simulated votes; the world's sampling policy rarely picks it")
+
+
 def _str_dtype():
     return pd.Series(["x"], dtype="str").dtype
 

@@ -50,6 +50,7 @@ __all__ = [
     "Play",
     "Strategy",
     "register",
+    "cells_from_codes",
     "fit_codes",
     "shift_frame",
     "run_strategy",
@@ -170,6 +171,35 @@ class Strategy(ABC):
         return asdict(self)
 
 
+def cells_from_codes(names, a: np.ndarray, b: np.ndarray, winner: np.ndarray) -> Cells:
+    """Aggregate integer-coded battles into Bradley–Terry cells (one per unordered pair).
+
+    Parameters
+    ----------
+    names : sequence of str
+        Model names; codes index them.
+    a, b : ndarray of int
+        Model codes of the two sides.
+    winner : ndarray of int
+        ``0`` a wins, ``1`` b wins, ``2`` tie, ``3`` tie (both bad).
+
+    Returns
+    -------
+    sealvalid.rating.cells.Cells
+    """
+    k = len(names)
+    swap = a > b
+    i = np.where(swap, b, a)
+    j = np.where(swap, a, b)
+    w = np.where(swap & (winner < 2), 1 - winner, winner)
+    key = (i * k + j) * 4 + w
+    counts = np.bincount(key, minlength=k * k * 4).reshape(k * k, 4).astype(float)
+    cell = np.flatnonzero(counts.sum(axis=1) > 0)
+    counts = counts[cell]
+    return Cells(models=pd.Index(list(names)), i=cell // k, j=cell % k, counts=counts,
+                 sq=counts, x=None, n_votes=len(a))
+
+
 def fit_codes(names, a: np.ndarray, b: np.ndarray, winner: np.ndarray) -> pd.Series:
     """Fit Bradley–Terry (ties as half wins) on integer-coded battles.
 
@@ -187,18 +217,7 @@ def fit_codes(names, a: np.ndarray, b: np.ndarray, winner: np.ndarray) -> pd.Ser
     pandas.Series
         Ratings (Arena scale, mean 1000) indexed by model name.
     """
-    k = len(names)
-    swap = a > b
-    i = np.where(swap, b, a)
-    j = np.where(swap, a, b)
-    w = np.where(swap & (winner < 2), 1 - winner, winner)
-    key = (i * k + j) * 4 + w
-    counts = np.bincount(key, minlength=k * k * 4).reshape(k * k, 4).astype(float)
-    cell = np.flatnonzero(counts.sum(axis=1) > 0)
-    counts = counts[cell]
-    cells = Cells(models=pd.Index(list(names)), i=cell // k, j=cell % k, counts=counts,
-                  sq=counts, x=None, n_votes=len(a))
-    return BradleyTerry().fit_cells(cells).ratings_
+    return BradleyTerry().fit_cells(cells_from_codes(names, a, b, winner)).ratings_
 
 
 def _rank(values: np.ndarray) -> np.ndarray:

@@ -24,12 +24,11 @@ import pandas as pd
 
 from sealvalid.defenses.base import ArenaLog, Safeguards
 from sealvalid.sim import make_variants, simulate, true_ratings
-from sealvalid.sim.engine import BATTLE_FIELDS, Battles
+from sealvalid.sim.engine import simulate_battles_of
 from sealvalid.strategies.base import Play, Strategy, register
 
 __all__ = ["BestOfN"]
 
-_MAX_TRIES = 6  # doublings of the simulated votes before a variant is declared unreachable
 
 
 def _check_int(name: str, value, lo: int, hi: int) -> None:
@@ -48,24 +47,8 @@ def _variant_battles(world, variant, base_name: str, n: int, index: dict[str, in
         codes to ``index``.
     """
     sub = world.with_models(variant, drop=(base_name,))
-    names = np.array(sub.model_names)
-    code = int(np.flatnonzero(names == variant.name)[0])
-    remap = np.array([index[m] for m in names])
-    n_sim = math.ceil(1.3 * n * len(names) / 2) + 64
-    for _ in range(_MAX_TRIES):
-        b = simulate(sub, n_sim, rng=rng).battles
-        keep = np.flatnonzero((b.model_a == code) | (b.model_b == code))[:n]
-        if len(keep) == n:
-            return _take(b, keep), remap
-        n_sim *= 2
-    raise ValueError(f"variant {variant.name!r} got only {len(keep)} of {n} battles in "
-                     f"{n_sim // 2} simulated votes; the world's sampling policy rarely picks it")
-
-
-def _take(battles, rows: np.ndarray):
-    """Return the battles at ``rows``."""
-    return Battles(**{f: (getattr(battles, f)[:, rows] if f.startswith("style")
-                          else getattr(battles, f)[rows]) for f in BATTLE_FIELDS})
+    sim, rows = simulate_battles_of(sub, variant.name, n, rng=rng)
+    return sim.battles.take(rows), np.array([index[m] for m in sub.model_names])
 
 
 @register("best-of-n")

@@ -60,6 +60,7 @@ import pandas as pd
 
 from sealvalid.defenses.base import ArenaLog, Safeguards
 from sealvalid.sim import simulate, true_ratings
+from sealvalid.sim.world import F
 from sealvalid.strategies.base import Play, Strategy, fit_codes, register, run_strategy
 
 __all__ = ["MODES", "BUDGET_UNITS", "VoteRigging", "Rigged", "rigging_curve", "votes_for_rank",
@@ -73,7 +74,6 @@ BUDGET_UNITS: tuple[str, ...] = ("battles", "votes")
 #: attacker account ids start here (far above any simulated voter pool or offset pool)
 ACCOUNT_BASE = 1 << 48
 _MAX_TRIES = 8  # doublings of the served battles before a target-only budget is unreachable
-_F = 400.0 / math.log(10.0)
 
 #: leading columns of :func:`rigging_curve` (the strategy's extras follow)
 CURVE_COLUMNS = ["mode", "accuracy", "budget", "replicate", "model", "true_rank", "board_rank",
@@ -352,7 +352,7 @@ class VoteRigging(Strategy):
             a = np.concatenate([hlog.a, served.a[:lo]])
             b = np.concatenate([hlog.b, served.b[:lo]])
             theta = (fit_codes(hlog.names, a, b, np.concatenate([hlog.winner, sides[:lo]]))
-                     .to_numpy(float) - 1000.0) / _F
+                     .to_numpy(float) - 1000.0) / F
             hinv = np.linalg.pinv(_information(theta, a, b))
             a_, b_ = ia[lo:hi], ib[lo:hi]
             side = _omni_sides(theta, hinv, t, a_, b_)

@@ -57,10 +57,9 @@ import pandas as pd
 
 from sealvalid.defenses.base import ArenaLog, Safeguards
 from sealvalid.rating import BradleyTerry
-from sealvalid.rating.cells import Cells
 from sealvalid.sim import ActiveSampling, Deprecate, UniformPairs, simulate, true_ratings
 from sealvalid.sim.policies import PolicyContext, SamplingPolicy
-from sealvalid.strategies.base import Play, Strategy, register
+from sealvalid.strategies.base import Play, Strategy, cells_from_codes, register
 
 __all__ = ["SamplingAsymmetry", "SamplingRun", "sampling_table", "board_consistency",
            "deprecation_drift", "TABLE_COLUMNS"]
@@ -187,30 +186,10 @@ def board_consistency(log: ArenaLog, board: pd.Series, *, min_pair_votes: int = 
 
 def _interval_width(log: ArenaLog) -> pd.Series:
     """Width of the 95 % sandwich interval per model of a plain Bradley–Terry fit (points)."""
-    k = len(log.names)
-    swap = log.a > log.b
-    i = np.where(swap, log.b, log.a)
-    j = np.where(swap, log.a, log.b)
-    w = np.where(swap & (log.winner < 2), 1 - log.winner, log.winner)
-    counts = np.bincount((i * k + j) * 4 + w, minlength=k * k * 4).reshape(k * k, 4)
-    counts = counts.astype(float)
-    cell = np.flatnonzero(counts.sum(axis=1) > 0)
-    counts = counts[cell]
-    cells = Cells(models=pd.Index(list(log.names)), i=cell // k, j=cell % k, counts=counts,
-                  sq=counts, x=None, n_votes=len(log))
+    cells = cells_from_codes(log.names, log.a, log.b, log.winner)
     bt = BradleyTerry().fit_cells(cells)
     se = np.sqrt(np.clip(np.diag(bt.covariance().to_numpy()), 0, None))
     return pd.Series(2 * _Z95 * se, index=list(log.names))
-
-
-def _compact(log: ArenaLog) -> ArenaLog:
-    """Return the log restricted to the models that have votes in it."""
-    k = len(log.names)
-    used = np.zeros(k, dtype=bool)
-    used[log.a] = used[log.b] = True
-    code = np.cumsum(used) - 1
-    return ArenaLog(names=tuple(np.asarray(log.names)[used]), a=code[log.a], b=code[log.b],
-                    winner=log.winner, voter=log.voter, honest=log.honest, day=log.day)
 
 
 def _main_component(log: ArenaLog) -> ArenaLog:
@@ -224,7 +203,7 @@ def _main_component(log: ArenaLog) -> ArenaLog:
     if n_comp == 1:
         return log
     main = np.argmax(np.bincount(label))
-    return _compact(log.subset(label[log.a] == main))
+    return log.subset(label[log.a] == main).compact()
 
 
 def deprecation_drift(log: ArenaLog, board: pd.Series, schedule: dict) -> pd.Series:
@@ -258,7 +237,7 @@ def deprecation_drift(log: ArenaLog, board: pd.Series, schedule: dict) -> pd.Ser
         early = log.subset(log.day < day)
         if not models or len(early) == 0:
             continue
-        early = _main_component(_compact(early))
+        early = _main_component(early.compact())
         r = early.fit()
         common = [m for m in r.index if m in board.index]
         offset = board[common].mean() - r[common].mean()
@@ -461,7 +440,7 @@ class SamplingAsymmetry(Strategy):
         battles_per = (np.bincount(log.a, minlength=k) + np.bincount(log.b, minlength=k))
         battles_per = pd.Series(battles_per, index=list(names)).reindex(board.index)
         share = battles_per / (2.0 * len(log))
-        width = _interval_width(_compact(kept)).reindex(board.index)
+        width = _interval_width(kept.compact()).reindex(board.index)
         drift = deprecation_drift(kept, board, schedule).reindex(board.index)
         fav = set(self.favoured_providers(world))
         info = {m.name: m for m in played.models}

@@ -78,10 +78,9 @@ import pandas as pd
 
 from sealvalid.defenses.base import ArenaLog, Safeguards
 from sealvalid.sim import simulate, true_ratings
-from sealvalid.sim.engine import Battles, _outcomes
+from sealvalid.sim.engine import Battles, _outcomes, simulate_battles_of
 from sealvalid.sim.world import F, Model, World, compile_world
 from sealvalid.strategies.base import Play, Strategy, register
-from sealvalid.strategies.best_of_n import _take
 
 __all__ = ["TeachingToTheTest", "CHANNELS", "channel_gain", "arena_win_rate"]
 
@@ -91,7 +90,6 @@ CHANNELS: tuple[str, ...] = ("style", "appeal", "distribution")
 _STYLE_CAP = math.log(8.0)   # style factor at most 8x
 _CAL_TOL = 0.02              # calibration tolerance, Arena points
 _CAL_ITER = 40
-_MAX_TRIES = 6               # doublings of a fresh-vote simulation before giving up
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -403,22 +401,6 @@ class TeachingToTheTest(Strategy):
         gain = self.gain_max * -math.expm1(-n_data / self.data_scale) if n_data else 0.0
         return _Release(gen=gen, data=data, data_battles=n_data, gain=float(gain))
 
-    def _fresh(self, world: World, code: int, n: int, rng: np.random.Generator):
-        """Return ``n`` battles of model ``code`` from one more period, and their simulation."""
-        k = len(world.models)
-        n_sim = math.ceil(1.3 * n * k / 2) + 64
-        for _ in range(_MAX_TRIES):
-            sim = simulate(world, n_sim, rng=copy.deepcopy(rng))
-            b = sim.battles
-            keep = np.flatnonzero((b.model_a == code) | (b.model_b == code))[:n]
-            if len(keep) == n:
-                return sim, keep
-            n_sim *= 2
-        raise ValueError(f"model {world.model_names[code]!r} got only {len(keep)} of {n} "
-                         f"fresh battles in {n_sim // 2} simulated votes; the world's sampling "
-                         "policy rarely picks it")
-
-    # ------------------------------------------------------------------ play
     def play(self, world, n_votes: int, rng: np.random.Generator, *,
              safeguards: Safeguards) -> Play:
         """Run one teaching-to-the-test release: tune, collect data, release, measure.
@@ -464,7 +446,7 @@ class TeachingToTheTest(Strategy):
         period = self.period_days
 
         def add(sim_g, rows_g, sim_h, rows_h, gen, mem_rng, t) -> None:
-            bg, bh = _take(sim_g.battles, rows_g), _take(sim_h.battles, rows_h)
+            bg, bh = sim_g.battles.take(rows_g), sim_h.battles.take(rows_h)
             winner, hit = _memorise(bg, sim_g, code, _seen(gen, rel.data), rel.gain, mem_rng)
             bg = dataclasses.replace(bg, winner=winner.astype(np.int8))
             for b, dest in ((bg, logs_g), (bh, logs_h)):
@@ -481,8 +463,10 @@ class TeachingToTheTest(Strategy):
         if self.fresh_votes:
             gen = rel.gen.copy()
             _rotate(gen, rotation, streams[0])
-            sim_g, rows_g = self._fresh(gamed, code, self.fresh_votes, streams[r + 3])
-            sim_h, rows_h = self._fresh(world, code, self.fresh_votes, streams[r + 3])
+            sim_g, rows_g = simulate_battles_of(gamed, base.name, self.fresh_votes,
+                                                rng=streams[r + 3])
+            sim_h, rows_h = simulate_battles_of(world, base.name, self.fresh_votes,
+                                                rng=streams[r + 3])
             add(sim_g, rows_g, sim_h, rows_h, gen, streams[r + 4], r + 1)
         pub_g = safeguards.publish(ArenaLog.concat(logs_g))
         pub_h = safeguards.publish(ArenaLog.concat(logs_h))
