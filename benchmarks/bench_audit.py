@@ -31,26 +31,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-CACHE = HERE / ".cache"
-SEED = 20261204
 TARGET_S = 10.0
 
 sys.path.insert(0, str(HERE))
+from bench_rating import SEED  # noqa: E402  (the same cached logs as the rating benchmark)
 
 
 def cached_log(n_votes: int, n_models: int):
+    """The rating benchmark's cached simulated log (seed ``SEED``), read as a frame."""
     import pandas as pd
-    from simulate_log import simulate_log
+    from bench_rating import cached_log as cached_path
 
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"sim_{n_votes}_{n_models}_s{SEED}.parquet"
-    if not path.exists():
-        votes = simulate_log(n_votes, n_models, tie_rate=0.2, seed=SEED, style=False)
-        votes.attrs = {}
-        tmp = path.with_suffix(".tmp")
-        votes.to_parquet(tmp, index=False)
-        tmp.rename(path)
-    return pd.read_parquet(path)
+    return pd.read_parquet(cached_path(n_votes, n_models))
 
 
 def timed(fn, repeat: int):

@@ -20,13 +20,20 @@ from sealvalid.data.schema import validate_votes
 
 __all__ = ["simulate_hierarchical", "simulate_validity", "sbc_ranks", "rank_uniformity"]
 
-F = 400.0 / math.log(10.0)
-
 
 def _zero_sum(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     for ax in axes:
         x = x - x.mean(axis=ax, keepdims=True)
     return x
+
+
+def _win_tie_probs(d: np.ndarray, tie_log) -> tuple[np.ndarray, np.ndarray]:
+    """P(first side wins) and P(tie) for logits ``d``: plain BT, or Davidson with ``tie_log``."""
+    if tie_log is None:
+        p_i = 1 / (1 + np.exp(-d))
+        return p_i, np.zeros_like(p_i)
+    z = np.exp(d / 2) + np.exp(-d / 2) + np.exp(tie_log)
+    return np.exp(d / 2) / z, np.exp(tie_log) / z
 
 
 def _winners(p_i: np.ndarray, p_t: np.ndarray, rng) -> np.ndarray:
@@ -96,12 +103,7 @@ def simulate_hierarchical(
         truth["sigma"][dim] = sd
         truth["levels"][dim] = list(lev_names)
     d = s_a - s_b
-    if tie_log is None:
-        p_i = 1 / (1 + np.exp(-d))
-        p_t = np.zeros_like(p_i)
-    else:
-        z = np.exp(d / 2) + np.exp(-d / 2) + np.exp(tie_log)
-        p_i, p_t = np.exp(d / 2) / z, np.exp(tie_log) / z
+    p_i, p_t = _win_tie_probs(d, tie_log)
     votes = pd.DataFrame({"model_a": names[a], "model_b": names[b],
                           "winner": _winners(p_i, p_t, rng), **frame})
     return validate_votes(votes), truth
@@ -180,12 +182,7 @@ def simulate_validity(
             for f in ("headers", "lists", "bold"):
                 frame[f"style_{f}_a"] = rng.poisson(2.0, n).astype(float)
                 frame[f"style_{f}_b"] = rng.poisson(2.0, n).astype(float)
-        if tie_log is None:
-            p_i = 1 / (1 + np.exp(-d))
-            p_t = np.zeros_like(p_i)
-        else:
-            z = np.exp(d / 2) + np.exp(-d / 2) + np.exp(tie_log)
-            p_i, p_t = np.exp(d / 2) / z, np.exp(tie_log) / z
+        p_i, p_t = _win_tie_probs(d, tie_log)
         frame["winner"] = _winners(p_i, p_t, rng)
         frame["rater_type"] = rater
         if voter is not None:

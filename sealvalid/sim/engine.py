@@ -23,7 +23,7 @@ import pandas as pd
 
 from sealvalid.data.schema import POSITION_LABELS, RATER_TYPES, STYLE_FEATURES, WINNER_LABELS
 from sealvalid.sim.policies import PolicyContext
-from sealvalid.sim.world import VOTER_COLUMNS, VOTER_KINDS, Compiled, World, compile_world
+from sealvalid.sim.world import VOTER_COLUMNS, VOTER_KINDS, Compiled, F, World, compile_world
 
 __all__ = ["simulate", "simulate_battles_of", "SimResult", "Battles", "BATTLE_FIELDS",
            "RESPONSE_BANK"]
@@ -251,16 +251,15 @@ def first_logit(cw: Compiled, world: World, a, b, cat, group, x_style, voters: V
     dq = np.take(qf, a * (k_c * k_g) + cg) - np.take(qf, b * (k_c * k_g) + cg)
     w = np.take(voters.weight.ravel(), v * k_c + cat)
     appeal = np.take(cw.appeal, a) - np.take(cw.appeal, b)
-    style = appeal * (world.voters.appeal_weight / _F) + x_style  # may broadcast (truth)
+    style = appeal * (world.voters.appeal_weight / F) + x_style  # may broadcast (truth)
     style = style * np.take(voters.style, v)
     dq *= w
-    dq /= _F
+    dq /= F
     dq += style
     dq *= np.take(voters.attn, v)
     return dq
 
 
-_F = 400.0 / np.log(10.0)
 
 
 def _outcomes(p: np.ndarray, tie: np.ndarray, bothbad: float, u: np.ndarray) -> np.ndarray:

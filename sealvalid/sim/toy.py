@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 
 from sealvalid.data.schema import STYLE_FEATURES, validate_votes
+from sealvalid.sim.world import F
 
 __all__ = ["ToyArena", "toy_votes", "expected_score"]
 
-F = 400.0 / math.log(10.0)
 
 
 @dataclass(frozen=True, kw_only=True)
